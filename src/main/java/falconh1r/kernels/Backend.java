@@ -1,0 +1,98 @@
+package falconh1r.kernels;
+
+/**
+ * The numeric operations everything above this package is built from.
+ *
+ * <p>All tensors are plain row-major {@code float[]} arrays with explicit offsets, as in llm.c.
+ * Matrices passed as {@code w} or {@code b} are PyTorch {@code nn.Linear} weights, stored
+ * {@code [out, in]} row-major, so the forward product is {@code C = A · Bᵀ} and every output
+ * element is a contiguous dot product along {@code in}. Backward products are written as axpy loops
+ * that accumulate into their destination.
+ *
+ * <p>Three implementations: {@link ScalarBackend} is the readable definition of each op;
+ * {@link SimdBackend} computes the same with the Vector API on a dedicated thread pool;
+ * {@link OpenClBackend} runs matmul and matvec through Aparapi/OpenCL. Tests hold them equal.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name used on the command line: {@code scalar}, {@code simd} or {@code opencl}. */
+    String name();
+
+    // ---- matrix products -------------------------------------------------------------------
+
+    /**
+     * {@code C[m,n] = A[m,k] · B[n,k]ᵀ} ({@code torch.nn.functional.linear(A, B)}).
+     * Each operand starts at its offset and is densely packed.
+     */
+    void matmul(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k);
+
+    /** {@link #matmul(float[], int, float[], int, float[], int, int, int, int)} at offsets 0. */
+    default void matmul(float[] c, float[] a, float[] b, int m, int n, int k) {
+        matmul(c, 0, a, 0, b, 0, m, n, k);
+    }
+
+    /** {@code y[n] = W[n,k] · x[k]}: one row of {@link #matmul}, the decode-time product. */
+    default void matvec(float[] y, float[] w, float[] x, int n, int k) {
+        matmul(y, 0, x, 0, w, 0, 1, n, k);
+    }
+
+    /**
+     * {@code y[n] = W[n,k] · x[k]} with {@code W} packed as bf16 or fp16 bits and widened to f32 on the
+     * fly, element by element, exactly as {@link Half#toFloat} does.
+     */
+    void matvec(float[] y, short[] w, Half.Format format, float[] x, int n, int k);
+
+    /** Backward of {@link #matmul} for its input: {@code dX[m,k] += dY[m,n] · W[n,k]}. */
+    void matmulBackwardInput(float[] dx, float[] dy, float[] w, int m, int n, int k);
+
+    /** Backward of {@link #matmul} for its weight: {@code dW[n,k] += dY[m,n]ᵀ · X[m,k]}. */
+    void matmulBackwardWeight(float[] dw, float[] dy, float[] x, int m, int n, int k);
+
+    /**
+     * Tells the backend that the contents of a weight array changed (after an optimizer step).
+     * Backends that keep weights resident on a device upload it again; CPU backends do nothing.
+     */
+    default void weightsChanged(float[] w) {}
+
+    // ---- vector ops ------------------------------------------------------------------------
+
+    /** {@code Σ a[aOff+i] · b[bOff+i]} for {@code i < n}. */
+    float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /** {@code y[yOff+i] += alpha · x[xOff+i]}. */
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** {@code x[off+i] *= s}. */
+    void scale(float[] x, int off, int n, float s);
+
+    /** {@code out[i] = a[i] + b[i]} (out may alias a or b). */
+    void add(float[] out, float[] a, float[] b, int n);
+
+    // ---- row ops ---------------------------------------------------------------------------
+
+    /**
+     * RMSNorm over each of {@code rows} rows of length {@code dim}, as transformers'
+     * {@code FalconH1RMSNorm}: {@code out = weight · x · rsqrt(mean(x²) + eps)}, in f32.
+     */
+    void rmsNorm(float[] out, float[] x, float[] weight, int rows, int dim, float eps);
+
+    /** Numerically stable softmax of each row, in place ({@code torch.softmax(x, -1)}). */
+    void softmax(float[] x, int rows, int cols);
+
+    /** {@code out = x - max - log Σ exp(x - max)} per row ({@code torch.log_softmax(x, -1)}). */
+    void logSoftmax(float[] out, float[] x, int rows, int cols);
+
+    // ---- elementwise -----------------------------------------------------------------------
+
+    /** {@code out[i] = x[i] · sigmoid(x[i])} ({@code torch.nn.functional.silu}). */
+    void silu(float[] out, float[] x, int n);
+
+    /** {@code out[i] = x[i] > 20 ? x[i] : log1p(exp(x[i]))} ({@code torch.nn.functional.softplus}). */
+    void softplus(float[] out, float[] x, int n);
+
+    /** {@code out[i] = exp(x[i])}. */
+    void exp(float[] out, float[] x, int n);
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,135 @@
+package falconh1r.kernels;
+
+/**
+ * The readable definition of every op: plain loops, one thread, f32 accumulation.
+ *
+ * <p>Every other backend is tested against this one, and this one against the Python references
+ * (fixtures/kernels) and, for matmul, against ojAlgo in double precision.
+ */
+public final class ScalarBackend implements Backend {
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void matmul(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        Shapes.checkMatmul(c, cOff, a, aOff, b, bOff, m, n, k);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                c[cOff + i * n + j] = dot(a, aOff + i * k, b, bOff + j * k, k);
+            }
+        }
+    }
+
+    @Override
+    public void matvec(float[] y, short[] w, Half.Format format, float[] x, int n, int k) {
+        Shapes.checkMatvec(y, w.length, x, n, k);
+        for (int j = 0; j < n; j++) {
+            float sum = 0f;
+            for (int i = 0; i < k; i++) sum += Half.toFloat(w[j * k + i], format) * x[i];
+            y[j] = sum;
+        }
+    }
+
+    @Override
+    public void matmulBackwardInput(float[] dx, float[] dy, float[] w, int m, int n, int k) {
+        Shapes.checkBackward(dx, m * (long) k, dy, m * (long) n, w, n * (long) k);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                axpy(dy[i * n + j], w, j * k, dx, i * k, k);     // dX[i,:] += dY[i,j] · W[j,:]
+            }
+        }
+    }
+
+    @Override
+    public void matmulBackwardWeight(float[] dw, float[] dy, float[] x, int m, int n, int k) {
+        Shapes.checkBackward(dw, n * (long) k, dy, m * (long) n, x, m * (long) k);
+        for (int j = 0; j < n; j++) {
+            for (int i = 0; i < m; i++) {
+                axpy(dy[i * n + j], x, i * k, dw, j * k, k);     // dW[j,:] += dY[i,j] · X[i,:]
+            }
+        }
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+
+    @Override
+    public void scale(float[] x, int off, int n, float s) {
+        for (int i = 0; i < n; i++) x[off + i] *= s;
+    }
+
+    @Override
+    public void add(float[] out, float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) out[i] = a[i] + b[i];
+    }
+
+    @Override
+    public void rmsNorm(float[] out, float[] x, float[] weight, int rows, int dim, float eps) {
+        Shapes.checkRows(out, x, rows, dim);
+        for (int r = 0; r < rows; r++) {
+            int off = r * dim;
+            float sumSq = 0f;
+            for (int i = 0; i < dim; i++) sumSq += x[off + i] * x[off + i];
+            float inv = (float) (1.0 / Math.sqrt(sumSq / dim + eps));
+            for (int i = 0; i < dim; i++) out[off + i] = weight[i] * (x[off + i] * inv);
+        }
+    }
+
+    @Override
+    public void softmax(float[] x, int rows, int cols) {
+        Shapes.checkRows(x, x, rows, cols);
+        for (int r = 0; r < rows; r++) {
+            int off = r * cols;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < cols; i++) max = Math.max(max, x[off + i]);
+            float sum = 0f;
+            for (int i = 0; i < cols; i++) {
+                x[off + i] = (float) Math.exp(x[off + i] - max);
+                sum += x[off + i];
+            }
+            float inv = 1f / sum;
+            for (int i = 0; i < cols; i++) x[off + i] *= inv;
+        }
+    }
+
+    @Override
+    public void logSoftmax(float[] out, float[] x, int rows, int cols) {
+        Shapes.checkRows(out, x, rows, cols);
+        for (int r = 0; r < rows; r++) {
+            int off = r * cols;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < cols; i++) max = Math.max(max, x[off + i]);
+            float sum = 0f;
+            for (int i = 0; i < cols; i++) sum += (float) Math.exp(x[off + i] - max);
+            float logSum = (float) Math.log(sum);
+            for (int i = 0; i < cols; i++) out[off + i] = x[off + i] - max - logSum;
+        }
+    }
+
+    @Override
+    public void silu(float[] out, float[] x, int n) {
+        for (int i = 0; i < n; i++) out[i] = x[i] / (1f + (float) Math.exp(-x[i]));
+    }
+
+    @Override
+    public void softplus(float[] out, float[] x, int n) {
+        for (int i = 0; i < n; i++) out[i] = x[i] > 20f ? x[i] : (float) Math.log1p(Math.exp(x[i]));
+    }
+
+    @Override
+    public void exp(float[] out, float[] x, int n) {
+        for (int i = 0; i < n; i++) out[i] = (float) Math.exp(x[i]);
+    }
+}

@@ -1,0 +1,43 @@
+package falconh1r.kernels;
+
+/** Argument checks shared by every backend: impossible shapes fail before any work is done. */
+final class Shapes {
+    private Shapes() {}
+
+    static void checkMatmul(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("matmul: negative shape m=" + m + " n=" + n + " k=" + k);
+        }
+        need("matmul C", c, cOff, (long) m * n);
+        need("matmul A", a, aOff, (long) m * k);
+        need("matmul B", b, bOff, (long) n * k);
+    }
+
+    static void checkMatvec(float[] y, int wLength, float[] x, int n, int k) {
+        if (n < 0 || k < 0) throw new IllegalArgumentException("matvec: negative shape n=" + n + " k=" + k);
+        if (wLength < (long) n * k) {
+            throw new IllegalArgumentException("matvec W: needs " + (long) n * k + " elements, has " + wLength);
+        }
+        need("matvec y", y, 0, n);
+        need("matvec x", x, 0, k);
+    }
+
+    static void checkBackward(float[] out, long outLen, float[] dy, long dyLen, float[] other, long otherLen) {
+        need("backward output", out, 0, outLen);
+        need("backward dY", dy, 0, dyLen);
+        need("backward operand", other, 0, otherLen);
+    }
+
+    static void checkRows(float[] out, float[] x, int rows, int cols) {
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException("rows=" + rows + " cols=" + cols);
+        need("row op input", x, 0, (long) rows * cols);
+        need("row op output", out, 0, (long) rows * cols);
+    }
+
+    private static void need(String what, float[] array, int off, long len) {
+        if (off < 0 || off + len > array.length) {
+            throw new IllegalArgumentException(what + ": needs " + len + " elements from offset " + off
+                    + ", array has " + array.length);
+        }
+    }
+}
