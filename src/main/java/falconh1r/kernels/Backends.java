@@ -1,0 +1,39 @@
+package falconh1r.kernels;
+
+import java.util.Locale;
+
+/**
+ * Creates a backend by name: {@code scalar}, {@code simd} or {@code opencl}. The CLI passes its
+ * {@code --backend} option; tests read the system property {@code falcon.backend}.
+ */
+public final class Backends {
+    private Backends() {}
+
+    /** The names accepted by {@link #create(String)}. */
+    public static final String NAMES = "scalar, simd, opencl";
+
+    /** The backend named by system property {@code falcon.backend}, default {@code simd}. */
+    public static Backend fromSystemProperty() {
+        return create(System.getProperty("falcon.backend", "simd"));
+    }
+
+    /** Creates the named backend with every available processor. */
+    public static Backend create(String name) {
+        return create(name, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Creates the named backend; {@code threads} applies to the CPU backends. */
+    public static Backend create(String name, int threads) {
+        return switch (name.trim().toLowerCase(Locale.ROOT)) {
+            case "scalar" -> new ScalarBackend();
+            case "simd" -> new SimdBackend(threads);
+            case "opencl" -> throw new UnsupportedOperationException("opencl: not merged yet");
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "'; expected one of " + NAMES);
+        };
+    }
+
+    /** One line on OpenCL availability, for {@code falcon-h1r info}. */
+    public static String openClStatus() {
+        return "not merged yet";
+    }
+}

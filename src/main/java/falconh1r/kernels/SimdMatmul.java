@@ -1,0 +1,271 @@
+package falconh1r.kernels;
+
+import static falconh1r.kernels.Vectors.F;
+import static falconh1r.kernels.Vectors.I;
+import static falconh1r.kernels.Vectors.L;
+import static falconh1r.kernels.Vectors.S;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The register-blocked Vector API matrix kernels behind {@link SimdBackend}. Each method works on
+ * a block of the output; {@link SimdBackend} decides how blocks are split over threads.
+ *
+ * <p>Forward ({@code C = A·Bᵀ}, both operands contiguous in k): every output is a dot product, so
+ * the kernel keeps a 4×3 tile of vector accumulators, loads 4 rows of A and 3 rows of B once per
+ * k-step and reuses each load 3 or 4 times (Jlama's tinyBLAS-style tiles, llm.c's weight reuse
+ * across tokens), and reduces lanes once per output at the end.
+ *
+ * <p>Backward ({@code dX += dY·W}, {@code dWᵀ}-style {@code dW += dYᵀ·X}): both are
+ * {@code C[i,p] += Σ_j A(i,j)·B[j,p]} with B row-major in p, computed as broadcast-and-axpy with a
+ * 4-row × 3-vector tile of C held in registers; no horizontal sums.
+ */
+final class SimdMatmul {
+    private SimdMatmul() {}
+
+    /** Rows of A per forward tile. */
+    static final int MR = 4;
+    /** Rows of B per forward tile. */
+    static final int NR = 3;
+    /** Bytes of B kept hot (in L2) while all rows of A stream past it. */
+    private static final int B_BLOCK_BYTES = 256 * 1024;
+
+    /** Rows of B per cache block for reduction length k: a multiple of {@link #NR}. */
+    static int bBlockRows(int k) {
+        int rows = B_BLOCK_BYTES / Math.max(1, 4 * k);
+        return Math.max(NR, rows / NR * NR);
+    }
+
+    /**
+     * {@code C[i,j] = A[i,:]·B[j,:]} for {@code i ∈ [i0,i1)}, {@code j ∈ [j0,j1)}.
+     * A is [m,k], B is [n,k], C is [m,n], all dense from their offsets.
+     */
+    static void forwardBlock(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                             int n, int k, int i0, int i1, int j0, int j1) {
+        int nb = bBlockRows(k);
+        for (int jb = j0; jb < j1; jb += nb) {
+            int je = Math.min(j1, jb + nb);
+            int i = i0;
+            for (; i + MR <= i1; i += MR) {
+                int j = jb;
+                for (; j + NR <= je; j += NR) tile4x3(c, cOff, a, aOff, b, bOff, n, k, i, j);
+                for (; j < je; j++) {
+                    for (int r = 0; r < MR; r++) {
+                        c[cOff + (i + r) * n + j] = dot(a, aOff + (i + r) * k, b, bOff + j * k, k);
+                    }
+                }
+            }
+            for (; i < i1; i++) {
+                int j = jb;
+                for (; j + 4 <= je; j += 4) tile1x4(c, cOff, a, aOff, b, bOff, n, k, i, j);
+                for (; j < je; j++) c[cOff + i * n + j] = dot(a, aOff + i * k, b, bOff + j * k, k);
+            }
+        }
+    }
+
+    /** 4 rows of A × 3 rows of B: 12 accumulators, 7 loads per 12 FMAs. */
+    private static void tile4x3(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                                int n, int k, int i, int j) {
+        int a0 = aOff + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+        int b0 = bOff + j * k, b1 = b0 + k, b2 = b1 + k;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00;
+        int bound = F.loopBound(k);
+        int p = 0;
+        for (; p < bound; p += L) {
+            FloatVector vb0 = FloatVector.fromArray(F, b, b0 + p);
+            FloatVector vb1 = FloatVector.fromArray(F, b, b1 + p);
+            FloatVector vb2 = FloatVector.fromArray(F, b, b2 + p);
+            FloatVector va = FloatVector.fromArray(F, a, a0 + p);
+            c00 = va.fma(vb0, c00); c01 = va.fma(vb1, c01); c02 = va.fma(vb2, c02);
+            va = FloatVector.fromArray(F, a, a1 + p);
+            c10 = va.fma(vb0, c10); c11 = va.fma(vb1, c11); c12 = va.fma(vb2, c12);
+            va = FloatVector.fromArray(F, a, a2 + p);
+            c20 = va.fma(vb0, c20); c21 = va.fma(vb1, c21); c22 = va.fma(vb2, c22);
+            va = FloatVector.fromArray(F, a, a3 + p);
+            c30 = va.fma(vb0, c30); c31 = va.fma(vb1, c31); c32 = va.fma(vb2, c32);
+        }
+        float s00 = c00.reduceLanes(VectorOperators.ADD), s01 = c01.reduceLanes(VectorOperators.ADD);
+        float s02 = c02.reduceLanes(VectorOperators.ADD), s10 = c10.reduceLanes(VectorOperators.ADD);
+        float s11 = c11.reduceLanes(VectorOperators.ADD), s12 = c12.reduceLanes(VectorOperators.ADD);
+        float s20 = c20.reduceLanes(VectorOperators.ADD), s21 = c21.reduceLanes(VectorOperators.ADD);
+        float s22 = c22.reduceLanes(VectorOperators.ADD), s30 = c30.reduceLanes(VectorOperators.ADD);
+        float s31 = c31.reduceLanes(VectorOperators.ADD), s32 = c32.reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            float x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
+            float y0 = b[b0 + p], y1 = b[b1 + p], y2 = b[b2 + p];
+            s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2;
+            s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2;
+            s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2;
+            s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2;
+        }
+        int r0 = cOff + i * n + j;
+        c[r0] = s00; c[r0 + 1] = s01; c[r0 + 2] = s02;
+        r0 += n;
+        c[r0] = s10; c[r0 + 1] = s11; c[r0 + 2] = s12;
+        r0 += n;
+        c[r0] = s20; c[r0 + 1] = s21; c[r0 + 2] = s22;
+        r0 += n;
+        c[r0] = s30; c[r0 + 1] = s31; c[r0 + 2] = s32;
+    }
+
+    /** 1 row of A × 4 rows of B: the matvec tile (decode), each x load reused 4 times. */
+    private static void tile1x4(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff,
+                                int n, int k, int i, int j) {
+        int a0 = aOff + i * k;
+        int b0 = bOff + j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int bound = F.loopBound(k);
+        int p = 0;
+        for (; p < bound; p += L) {
+            FloatVector x = FloatVector.fromArray(F, a, a0 + p);
+            acc0 = x.fma(FloatVector.fromArray(F, b, b0 + p), acc0);
+            acc1 = x.fma(FloatVector.fromArray(F, b, b1 + p), acc1);
+            acc2 = x.fma(FloatVector.fromArray(F, b, b2 + p), acc2);
+            acc3 = x.fma(FloatVector.fromArray(F, b, b3 + p), acc3);
+        }
+        float s0 = acc0.reduceLanes(VectorOperators.ADD), s1 = acc1.reduceLanes(VectorOperators.ADD);
+        float s2 = acc2.reduceLanes(VectorOperators.ADD), s3 = acc3.reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            float x = a[a0 + p];
+            s0 += x * b[b0 + p]; s1 += x * b[b1 + p]; s2 += x * b[b2 + p]; s3 += x * b[b3 + p];
+        }
+        int r = cOff + i * n + j;
+        c[r] = s0; c[r + 1] = s1; c[r + 2] = s2; c[r + 3] = s3;
+    }
+
+    /** Dot product with four independent accumulators to hide FMA latency (llama2.java). */
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int i = 0;
+        int bound4 = n - 4 * L + 1;
+        for (; i < bound4; i += 4 * L) {
+            acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+            acc1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), acc1);
+            acc2 = FloatVector.fromArray(F, a, aOff + i + 2 * L).fma(FloatVector.fromArray(F, b, bOff + i + 2 * L), acc2);
+            acc3 = FloatVector.fromArray(F, a, aOff + i + 3 * L).fma(FloatVector.fromArray(F, b, bOff + i + 3 * L), acc3);
+        }
+        int bound = F.loopBound(n);
+        for (; i < bound; i += L) {
+            acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    /**
+     * {@code y[j] = Σ_p widen(W[j,p])·x[p]} for rows {@code [j0,j1)} of a packed bf16/fp16 matrix,
+     * widening 16-bit lanes to f32 in registers.
+     */
+    static void halfMatvecRows(float[] y, short[] w, boolean bf16, float[] x, int k, int j0, int j1) {
+        int bound = F.loopBound(k);
+        for (int j = j0; j < j1; j++) {
+            int row = j * k;
+            FloatVector acc = FloatVector.zero(F);
+            int p = 0;
+            for (; p < bound; p += L) {
+                FloatVector wv = widen(ShortVector.fromArray(S, w, row + p), bf16);
+                acc = wv.fma(FloatVector.fromArray(F, x, p), acc);
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; p < k; p++) {
+                float wf = bf16 ? Half.bf16ToFloat(w[row + p]) : Half.f16ToFloat(w[row + p]);
+                sum += wf * x[p];
+            }
+            y[j] = sum;
+        }
+    }
+
+    /**
+     * Widens L 16-bit floats to f32 lanes. bf16: the bits are the top half of an f32. fp16:
+     * move exponent and mantissa into place and rescale by 2^112 (exact for normals and
+     * subnormals), then patch Inf/NaN, whose exponent must become all ones.
+     */
+    private static FloatVector widen(ShortVector h, boolean bf16) {
+        IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
+        if (bf16) {
+            return bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        }
+        IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector magnitude = bits.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+        FloatVector value = magnitude.reinterpretAsFloats().mul(0x1p112f);
+        VectorMask<Integer> infOrNan = bits.and(0x7C00).compare(VectorOperators.EQ, 0x7C00);
+        IntVector patched = value.reinterpretAsInts().blend(magnitude.or(0x7F800000), infOrNan);
+        return patched.or(sign).reinterpretAsFloats();
+    }
+
+    /**
+     * {@code C[i,p] += Σ_{j<kk} A(i,j)·B[j,p]} for rows {@code [i0,i1)} and columns {@code [p0,p1)},
+     * where {@code A(i,j) = a[aOff + i·rs + j·cs]}, B is [kk, ldb] and C is [·, ldc]. With
+     * {@code rs=n, cs=1} A is dY (input gradient); with {@code rs=1, cs=n} it is dYᵀ (weight gradient).
+     */
+    static void accumulateBlock(float[] c, int ldc, float[] a, int rs, int cs, float[] b, int ldb,
+                                int kk, int i0, int i1, int p0, int p1) {
+        int width = 3 * L;
+        int pMain = p0 + (p1 - p0) / width * width;
+        int iMain = i0 + (i1 - i0) / 4 * 4;
+        for (int p = p0; p < pMain; p += width) {
+            for (int i = i0; i < iMain; i += 4) accumulateTile4x3(c, ldc, a, rs, cs, b, ldb, kk, i, p);
+        }
+        // Edges: leftover columns for the tiled rows, then every column of the leftover rows.
+        for (int i = i0; i < i1; i++) {
+            int from = i < iMain ? pMain : p0;
+            if (from >= p1) continue;
+            for (int j = 0; j < kk; j++) {
+                axpy(a[i * rs + j * cs], b, j * ldb + from, c, i * ldc + from, p1 - from);
+            }
+        }
+    }
+
+    /** 4 rows × 3 vectors of C in registers; per j: 3 loads of B, 4 broadcasts, 12 FMAs. */
+    private static void accumulateTile4x3(float[] c, int ldc, float[] a, int rs, int cs, float[] b, int ldb,
+                                          int kk, int i, int p) {
+        int r0 = i * ldc + p, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+        FloatVector c00 = FloatVector.fromArray(F, c, r0), c01 = FloatVector.fromArray(F, c, r0 + L);
+        FloatVector c02 = FloatVector.fromArray(F, c, r0 + 2 * L);
+        FloatVector c10 = FloatVector.fromArray(F, c, r1), c11 = FloatVector.fromArray(F, c, r1 + L);
+        FloatVector c12 = FloatVector.fromArray(F, c, r1 + 2 * L);
+        FloatVector c20 = FloatVector.fromArray(F, c, r2), c21 = FloatVector.fromArray(F, c, r2 + L);
+        FloatVector c22 = FloatVector.fromArray(F, c, r2 + 2 * L);
+        FloatVector c30 = FloatVector.fromArray(F, c, r3), c31 = FloatVector.fromArray(F, c, r3 + L);
+        FloatVector c32 = FloatVector.fromArray(F, c, r3 + 2 * L);
+        int a0 = i * rs, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
+        for (int j = 0; j < kk; j++) {
+            int bj = j * ldb + p;
+            FloatVector b0 = FloatVector.fromArray(F, b, bj);
+            FloatVector b1 = FloatVector.fromArray(F, b, bj + L);
+            FloatVector b2 = FloatVector.fromArray(F, b, bj + 2 * L);
+            int aj = j * cs;
+            FloatVector s = FloatVector.broadcast(F, a[a0 + aj]);
+            c00 = s.fma(b0, c00); c01 = s.fma(b1, c01); c02 = s.fma(b2, c02);
+            s = FloatVector.broadcast(F, a[a1 + aj]);
+            c10 = s.fma(b0, c10); c11 = s.fma(b1, c11); c12 = s.fma(b2, c12);
+            s = FloatVector.broadcast(F, a[a2 + aj]);
+            c20 = s.fma(b0, c20); c21 = s.fma(b1, c21); c22 = s.fma(b2, c22);
+            s = FloatVector.broadcast(F, a[a3 + aj]);
+            c30 = s.fma(b0, c30); c31 = s.fma(b1, c31); c32 = s.fma(b2, c32);
+        }
+        c00.intoArray(c, r0); c01.intoArray(c, r0 + L); c02.intoArray(c, r0 + 2 * L);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + L); c12.intoArray(c, r1 + 2 * L);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + L); c22.intoArray(c, r2 + 2 * L);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + L); c32.intoArray(c, r3 + 2 * L);
+    }
+
+    /** {@code y[yOff+i] += alpha·x[xOff+i]}. */
+    static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector s = FloatVector.broadcast(F, alpha);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(F, x, xOff + i).fma(s, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+}
