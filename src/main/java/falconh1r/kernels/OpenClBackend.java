@@ -1,0 +1,316 @@
+package falconh1r.kernels;
+
+import com.aparapi.Kernel;
+import com.aparapi.device.Device;
+import com.aparapi.device.OpenCLDevice;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Matmul and matvec on an OpenCL device through Aparapi; every other op is the host backend's.
+ *
+ * <p><b>Residency.</b> The weight operand ({@code b} of {@link #matmul}, {@code w} of the matvecs)
+ * is uploaded once per array identity and stays on the device in its own kernel instance
+ * ({@link F32LinearKernel}, {@link HalfMatvecKernel}); activations go up and results come back on
+ * every call. After changing a weight's contents call {@link #weightsChanged(float[])} (or
+ * {@link #weightsChanged(short[])}); without it the result of a later product is undefined: the
+ * device usually keeps the old contents, but may see the new ones (a device that shares host memory,
+ * or a garbage collection that moved the array). Resident kernels are bounded by device bytes and
+ * count and evicted least recently used first.
+ *
+ * <p>On a CPU device the buffers alias the Java arrays (no copies); on other devices they are
+ * device copies. See {@link OpenClDevices#compile}.
+ *
+ * <p><b>Device.</b> {@link #create} takes the device Aparapi ranks best and runs a self-test; it
+ * refuses Aparapi's Java-thread fallback, and any later fallback raises an exception rather than
+ * computing on Java threads unnoticed. A weight larger than the device's largest allocation is
+ * multiplied by the host backend instead (reported once on stderr).
+ *
+ * <p>Thread-safe: device work is serialised on this object. {@link #close()} disposes the kernels
+ * and closes the host backend, which this backend owns.
+ */
+public final class OpenClBackend implements Backend {
+
+    /** Work-items per output row in the matvec kernels: a power of two ≤ 256 (fits, as GEMM needs 256). */
+    private static final int MATVEC_LOCAL_SIZE = 128;
+    /** At most this many weights resident at once, whatever their size. */
+    private static final int MAX_RESIDENT_KERNELS = 4096;
+
+    private final Backend host;
+    private final OpenCLDevice device;
+    private final boolean shareHostMemory;
+    private final ResidentKernels resident;
+    private boolean warnedTooLarge;
+    private boolean closed;
+
+    private OpenClBackend(Backend host, OpenCLDevice device, long residentBytes, boolean shareHostMemory) {
+        this.host = host;
+        this.device = device;
+        this.shareHostMemory = shareHostMemory;
+        if (device.getMaxWorkGroupSize() < F32LinearKernel.TILE * F32LinearKernel.TILE) {
+            throw new OpenClUnavailableException("OpenCL device " + OpenClDevices.describe(device)
+                    + " allows work-groups of only " + device.getMaxWorkGroupSize() + " work-items; need 256");
+        }
+        this.resident = new ResidentKernels(residentBytes, MAX_RESIDENT_KERNELS);
+    }
+
+    // ---- construction ----------------------------------------------------------------------
+
+    /**
+     * An OpenCL backend on the best device, keeping resident weights within half the device's
+     * global memory, after a self-test against {@code host}.
+     *
+     * @throws OpenClUnavailableException with a one-line reason when there is no usable device
+     */
+    public static OpenClBackend create(Backend host) {
+        OpenCLDevice device = OpenClDevices.bestDevice();
+        return create(host, device, Math.max(1, device.getGlobalMemSize() / 2), device.getType() == Device.TYPE.CPU);
+    }
+
+    /** As {@link #create(Backend)}, or empty after passing the one-line reason to {@code whyNot}. */
+    public static Optional<OpenClBackend> tryCreate(Backend host, Consumer<String> whyNot) {
+        try {
+            return Optional.of(create(host));
+        } catch (OpenClUnavailableException e) {
+            whyNot.accept(e.getMessage());
+            return Optional.empty();
+        } catch (Throwable t) {   // LinkageError and friends from native code: report, never crash
+            whyNot.accept("OpenCL setup failed (" + OpenClDevices.oneLine(t) + ")");
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * An OpenCL backend if one can be made, else {@code host} after printing
+     * {@code "opencl: <reason>; using <host>"} to {@code log}.
+     */
+    public static Backend orHost(Backend host, PrintStream log) {
+        Optional<OpenClBackend> backend = tryCreate(host, reason -> log.println("opencl: " + reason + "; using " + host.name()));
+        return backend.isPresent() ? backend.get() : host;
+    }
+
+    /**
+     * The backend on a given device. {@code shareHostMemory}: buffers alias the Java arrays (right for
+     * a CPU device) or are device copies (GPUs); see {@link OpenClDevices#compile}.
+     */
+    static OpenClBackend create(Backend host, OpenCLDevice device, long residentBytes, boolean shareHostMemory) {
+        OpenClBackend backend = new OpenClBackend(host, device, residentBytes, shareHostMemory);
+        try {
+            backend.selfTest();
+            return backend;
+        } catch (Throwable t) {
+            backend.resident.clear();
+            throw new OpenClUnavailableException("OpenCL kernels failed their self-test on "
+                    + OpenClDevices.describe(device) + " (" + OpenClDevices.oneLine(OpenClDevices.rootCause(t)) + ")", t);
+        }
+    }
+
+    /**
+     * Small products through every kernel path (both f32 entry points on one resident weight, both
+     * 16-bit formats), checked against exact values: a broken toolchain fails here, not mid-run.
+     */
+    private void selfTest() {
+        float[] a = {1, 2, 3, 4, 5, 6};                  // [2,3]
+        float[] w = {1, 0, -1, 0.5f, 0.25f, 2, 3, 1, 0}; // [3,3]
+        float[] got = new float[6];
+        matmul(got, a, w, 2, 3, 3);
+        requireEqual("matmul", got, new float[] {-2, 7, 5, -2, 15.25f, 17});
+        matvec(got, w, a, 3, 3);
+        requireEqual("matvec", Arrays.copyOf(got, 3), new float[] {-2, 7, 5});
+        for (Half.Format format : Half.Format.values()) {
+            short[] half = new short[w.length];                  // a new array: a new resident weight
+            for (int i = 0; i < w.length; i++) half[i] = Half.fromFloat(w[i], format);
+            matvec(got, half, format, a, 3, 3);
+            requireEqual("matvec " + format, Arrays.copyOf(got, 3), new float[] {-2, 7, 5});
+        }
+        resident.clear();
+    }
+
+    private static void requireEqual(String what, float[] got, float[] want) {
+        if (!Arrays.equals(got, want)) {
+            throw new IllegalStateException(what + " gave " + Arrays.toString(got) + ", expected " + Arrays.toString(want));
+        }
+    }
+
+    // ---- what this backend computes --------------------------------------------------------
+
+    @Override
+    public String name() {
+        return "opencl";
+    }
+
+    /** The device in one line, e.g. {@code "GPU NVIDIA H200 (NVIDIA CUDA)"}. */
+    public String deviceDescription() {
+        return OpenClDevices.describe(device);
+    }
+
+    @Override
+    public synchronized void matmul(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        Shapes.checkMatmul(c, cOff, a, aOff, b, bOff, m, n, k);
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            Arrays.fill(c, cOff, cOff + m * n, 0f);
+            return;
+        }
+        F32LinearKernel kernel = f32Kernel(b);
+        if (kernel == null) {
+            host.matmul(c, cOff, a, aOff, b, bOff, m, n, k);
+        } else if (m == 1 && kernel.gemvFits(n)) {
+            kernel.gemv(c, cOff, a, aOff, n, k, bOff);
+            resident.resize(b, kernel.deviceBytes());
+        } else {
+            kernel.gemm(c, cOff, a, aOff, m, n, k, bOff);
+            resident.resize(b, kernel.deviceBytes());
+        }
+    }
+
+    @Override
+    public synchronized void matvec(float[] y, short[] w, Half.Format format, float[] x, int n, int k) {
+        Shapes.checkMatvec(y, w.length, x, n, k);
+        if (n == 0) return;
+        if (k == 0) {
+            Arrays.fill(y, 0, n, 0f);
+            return;
+        }
+        HalfMatvecKernel kernel = halfKernel(w);
+        if (kernel == null || !kernel.fits(n)) {
+            host.matvec(y, w, format, x, n, k);
+        } else {
+            kernel.matvec(y, x, format, n, k);
+            resident.resize(w, kernel.deviceBytes());
+        }
+    }
+
+    /** Uploads {@code w} again before its next use, if it is resident. */
+    @Override
+    public synchronized void weightsChanged(float[] w) {
+        if (resident.get(w) instanceof F32LinearKernel kernel) kernel.put(w);
+    }
+
+    /** Uploads the 16-bit weight {@code w} again before its next use, if it is resident. */
+    public synchronized void weightsChanged(short[] w) {
+        if (resident.get(w) instanceof HalfMatvecKernel kernel) kernel.weightChanged(w);
+    }
+
+    /** Number of weights currently resident on the device. */
+    public synchronized int residentWeights() {
+        return resident.size();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        resident.clear();
+        host.close();
+    }
+
+    // ---- resident kernels ------------------------------------------------------------------
+
+    /** The kernel holding {@code w}, created and compiled on first use; null if {@code w} cannot fit. */
+    private F32LinearKernel f32Kernel(float[] w) {
+        ensureOpen();
+        Kernel cached = resident.get(w);
+        if (cached != null) return (F32LinearKernel) cached;
+        if (!fitsOneAllocation(4L * w.length)) return null;
+        F32LinearKernel kernel = new F32LinearKernel(w, device, MATVEC_LOCAL_SIZE);
+        compile(kernel);
+        resident.put(w, kernel, kernel.deviceBytes());
+        return kernel;
+    }
+
+    private HalfMatvecKernel halfKernel(short[] w) {
+        ensureOpen();
+        Kernel cached = resident.get(w);
+        if (cached != null) return (HalfMatvecKernel) cached;
+        if (!fitsOneAllocation(2L * w.length + 2)) return null;
+        HalfMatvecKernel kernel = new HalfMatvecKernel(w, device, MATVEC_LOCAL_SIZE);
+        compile(kernel);
+        resident.put(w, kernel, kernel.deviceBytes());
+        return kernel;
+    }
+
+    private void compile(Kernel kernel) {
+        OpenClDevices.compile(kernel, device, shareHostMemory);
+    }
+
+    private boolean fitsOneAllocation(long bytes) {
+        long max = device.getMaxMemAllocSize();
+        if (max <= 0 || bytes <= max) return true;
+        if (!warnedTooLarge) {
+            warnedTooLarge = true;
+            System.err.printf("opencl: a weight of %d MiB exceeds the device's largest allocation (%d MiB); "
+                    + "such weights are multiplied by %s%n", bytes >> 20, max >> 20, host.name());
+        }
+        return false;
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("opencl backend is closed");
+    }
+
+    // ---- delegated to the host backend -----------------------------------------------------
+
+    @Override
+    public void matmulBackwardInput(float[] dx, float[] dy, float[] w, int m, int n, int k) {
+        host.matmulBackwardInput(dx, dy, w, m, n, k);
+    }
+
+    @Override
+    public void matmulBackwardWeight(float[] dw, float[] dy, float[] x, int m, int n, int k) {
+        host.matmulBackwardWeight(dw, dy, x, m, n, k);
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        return host.dot(a, aOff, b, bOff, n);
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        host.axpy(alpha, x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public void scale(float[] x, int off, int n, float s) {
+        host.scale(x, off, n, s);
+    }
+
+    @Override
+    public void add(float[] out, float[] a, float[] b, int n) {
+        host.add(out, a, b, n);
+    }
+
+    @Override
+    public void rmsNorm(float[] out, float[] x, float[] weight, int rows, int dim, float eps) {
+        host.rmsNorm(out, x, weight, rows, dim, eps);
+    }
+
+    @Override
+    public void softmax(float[] x, int rows, int cols) {
+        host.softmax(x, rows, cols);
+    }
+
+    @Override
+    public void logSoftmax(float[] out, float[] x, int rows, int cols) {
+        host.logSoftmax(out, x, rows, cols);
+    }
+
+    @Override
+    public void silu(float[] out, float[] x, int n) {
+        host.silu(out, x, n);
+    }
+
+    @Override
+    public void softplus(float[] out, float[] x, int n) {
+        host.softplus(out, x, n);
+    }
+
+    @Override
+    public void exp(float[] out, float[] x, int n) {
+        host.exp(out, x, n);
+    }
+}
