@@ -27,13 +27,18 @@ public final class Backends {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "scalar" -> new ScalarBackend();
             case "simd" -> new SimdBackend(threads);
-            case "opencl" -> throw new UnsupportedOperationException("opencl: not merged yet");
+            case "opencl" -> OpenClBackend.orHost(new SimdBackend(threads), System.err);
             default -> throw new IllegalArgumentException("unknown backend '" + name + "'; expected one of " + NAMES);
         };
     }
 
     /** One line on OpenCL availability, for {@code falcon-h1r info}. */
     public static String openClStatus() {
-        return "not merged yet";
+        StringBuilder why = new StringBuilder();
+        return OpenClBackend.tryCreate(new ScalarBackend(), why::append).map(backend -> {
+            try (backend) {
+                return "available: " + backend.deviceDescription();
+            }
+        }).orElse("unavailable: " + why);
     }
 }
