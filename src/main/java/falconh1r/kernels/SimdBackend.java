@@ -52,7 +52,8 @@ public final class SimdBackend implements Backend {
         // Split over rows of B (the weights) so each thread streams its own slice of them; fall
         // back to rows of A when B is too short to give every thread a tile.
         if (n >= parallel.threads() * SimdMatmul.NR * 4 || m < SimdMatmul.MR * parallel.threads()) {
-            parallel.forRange(n, SimdMatmul.NR, par,
+            int align = m < SimdMatmul.MR ? 8 : SimdMatmul.NR;    // whole 1×8 or 4×3 tiles per chunk
+            parallel.forRange(n, align, par,
                     (j0, j1) -> SimdMatmul.forwardBlock(c, cOff, a, aOff, b, bOff, n, k, 0, m, j0, j1));
         } else {
             parallel.forRange(m, SimdMatmul.MR, par,
