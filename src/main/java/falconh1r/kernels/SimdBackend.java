@@ -65,7 +65,7 @@ public final class SimdBackend implements Backend {
     public void matvec(float[] y, short[] w, Half.Format format, float[] x, int n, int k) {
         Shapes.checkMatvec(y, w.length, x, n, k);
         boolean bf16 = format == Half.Format.BF16;
-        parallel.forRange(n, 1, (long) n * k >= PARALLEL_MIN_WORK,
+        parallel.forRange(n, 4, (long) n * k >= PARALLEL_MIN_WORK,
                 (j0, j1) -> SimdMatmul.halfMatvecRows(y, w, bf16, x, k, j0, j1));
     }
 

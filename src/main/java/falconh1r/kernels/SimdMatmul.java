@@ -180,25 +180,45 @@ final class SimdMatmul {
 
     /**
      * {@code y[j] = Σ_p widen(W[j,p])·x[p]} for rows {@code [j0,j1)} of a packed bf16/fp16 matrix,
-     * widening 16-bit lanes to f32 in registers.
+     * widening 16-bit lanes to f32 in registers. bf16 rows go four at a time, sharing each load of x
+     * and giving four independent FMA chains. fp16 rows go one at a time: four of its longer
+     * widenings in flight ran 2.7× slower (measured at 4096×4096), one is as fast as bf16 was.
      */
     static void halfMatvecRows(float[] y, short[] w, boolean bf16, float[] x, int k, int j0, int j1) {
         int bound = F.loopBound(k);
-        for (int j = j0; j < j1; j++) {
+        int j = j0;
+        for (; bf16 && j + 4 <= j1; j += 4) {
+            int r0 = j * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            for (int p = 0; p < bound; p += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, p);
+                acc0 = widen(ShortVector.fromArray(S, w, r0 + p), bf16).fma(xv, acc0);
+                acc1 = widen(ShortVector.fromArray(S, w, r1 + p), bf16).fma(xv, acc1);
+                acc2 = widen(ShortVector.fromArray(S, w, r2 + p), bf16).fma(xv, acc2);
+                acc3 = widen(ShortVector.fromArray(S, w, r3 + p), bf16).fma(xv, acc3);
+            }
+            y[j] = acc0.reduceLanes(VectorOperators.ADD) + halfTail(w, r0, bf16, x, bound, k);
+            y[j + 1] = acc1.reduceLanes(VectorOperators.ADD) + halfTail(w, r1, bf16, x, bound, k);
+            y[j + 2] = acc2.reduceLanes(VectorOperators.ADD) + halfTail(w, r2, bf16, x, bound, k);
+            y[j + 3] = acc3.reduceLanes(VectorOperators.ADD) + halfTail(w, r3, bf16, x, bound, k);
+        }
+        for (; j < j1; j++) {
             int row = j * k;
             FloatVector acc = FloatVector.zero(F);
-            int p = 0;
-            for (; p < bound; p += L) {
-                FloatVector wv = widen(ShortVector.fromArray(S, w, row + p), bf16);
-                acc = wv.fma(FloatVector.fromArray(F, x, p), acc);
+            for (int p = 0; p < bound; p += L) {
+                acc = widen(ShortVector.fromArray(S, w, row + p), bf16).fma(FloatVector.fromArray(F, x, p), acc);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
-            for (; p < k; p++) {
-                float wf = bf16 ? Half.bf16ToFloat(w[row + p]) : Half.f16ToFloat(w[row + p]);
-                sum += wf * x[p];
-            }
-            y[j] = sum;
+            y[j] = acc.reduceLanes(VectorOperators.ADD) + halfTail(w, row, bf16, x, bound, k);
         }
+    }
+
+    /** The scalar remainder of one packed row, {@code Σ_{p∈[from,k)} widen(w[row+p])·x[p]}. */
+    private static float halfTail(short[] w, int row, boolean bf16, float[] x, int from, int k) {
+        float sum = 0f;
+        for (int p = from; p < k; p++) {
+            sum += (bf16 ? Half.bf16ToFloat(w[row + p]) : Half.f16ToFloat(w[row + p])) * x[p];
+        }
+        return sum;
     }
 
     /**
