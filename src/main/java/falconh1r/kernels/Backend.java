@@ -22,7 +22,9 @@ public interface Backend extends AutoCloseable {
 
     /**
      * {@code C[m,n] = A[m,k] · B[n,k]ᵀ} ({@code torch.nn.functional.linear(A, B)}).
-     * Each operand starts at its offset and is densely packed.
+     * Each operand starts at its offset and is densely packed. {@code B} may be a weight registered
+     * with {@link #registerWeight} (a device backend then keeps it resident) or any other array,
+     * such as attention's keys (then it is read afresh on every call).
      */
     void matmul(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k);
 
@@ -49,12 +51,25 @@ public interface Backend extends AutoCloseable {
     void matmulBackwardWeight(float[] dw, float[] dy, float[] x, int m, int n, int k);
 
     /**
+     * Declares {@code w} a weight: a {@code B} operand whose contents only change through
+     * {@link #weightsChanged}. Device backends keep registered weights resident (uploaded once, until
+     * {@link #close}); CPU backends do nothing. Packed 16-bit matrices given to
+     * {@link #matvec(float[], short[], Half.Format, float[], int, int)} are always weights.
+     */
+    default void registerWeight(float[] w) {}
+
+    /**
      * Tells the backend that the contents of a weight array changed (after an optimizer step).
      * Backends that keep weights resident on a device upload it again; CPU backends do nothing.
      */
     default void weightsChanged(float[] w) {}
 
     // ---- vector ops ------------------------------------------------------------------------
+    //
+    // Aliasing: an output may be the same array as an input of the same shape (in-place), as in
+    // add(x, x, y, n), silu(x, x, n) or logSoftmax(x, x, rows, cols); matrix products' outputs
+    // must not alias their inputs. Every length is checked before any work: an operand shorter than
+    // the shape needs is an IllegalArgumentException, never a write past its end.
 
     /** {@code Σ a[aOff+i] · b[bOff+i]} for {@code i < n}. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
