@@ -63,7 +63,7 @@ public final class Parallel implements AutoCloseable {
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks
      * whose boundaries are multiples of {@code align}. Runs inline when {@code parallel} is false,
-     * when there is only one chunk, or when called from one of this pool's workers.
+     * when there is only one chunk, or when nested inside a region. Concurrent callers take turns.
      */
     public void forRange(int n, int align, boolean parallel, Range body) {
         int units = (n + align - 1) / align;
@@ -91,6 +91,7 @@ public final class Parallel implements AutoCloseable {
             }
             awaitWorkers();
             Throwable t = own != null ? own : failure;
+            if (own != null && failure != null) own.addSuppressed(failure);
             if (t instanceof RuntimeException re) throw re;
             if (t instanceof Error e) throw e;
             if (t != null) throw new IllegalStateException(t);
@@ -107,9 +108,11 @@ public final class Parallel implements AutoCloseable {
 
     private void work(int index) {
         long seen = 0;
-        while (!closed) {
+        while (true) {
+            // A published region is always finished before a close is noticed: the caller waits for it.
             Region r = region;
             if (r.generation() == seen) {
+                if (closed) return;
                 idle(index, seen);
                 continue;
             }
@@ -148,9 +151,19 @@ public final class Parallel implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Stops the workers once the region in progress (if any) is done. Closing from another thread
+     * waits for that region; closing from inside it takes effect when it ends.
+     */
     @Override
     public void close() {
-        closed = true;
+        if (isWorker(Thread.currentThread()) || Thread.holdsLock(this)) {
+            closed = true;
+        } else {
+            synchronized (this) {
+                closed = true;
+            }
+        }
         for (Thread w : workers) LockSupport.unpark(w);
     }
 }

@@ -55,6 +55,7 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        Shapes.checkElements("dot", n, a, aOff, b, bOff);
         float sum = 0f;
         for (int i = 0; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
@@ -62,22 +63,26 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        Shapes.checkElements("axpy", n, x, xOff, y, yOff);
         for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
     }
 
     @Override
     public void scale(float[] x, int off, int n, float s) {
+        Shapes.checkElements("scale", n, x, off, x, off);
         for (int i = 0; i < n; i++) x[off + i] *= s;
     }
 
     @Override
     public void add(float[] out, float[] a, float[] b, int n) {
+        Shapes.checkElements("add", n, a, 0, b, 0);
+        Shapes.checkElements("add", n, out, 0, out, 0);
         for (int i = 0; i < n; i++) out[i] = a[i] + b[i];
     }
 
     @Override
     public void rmsNorm(float[] out, float[] x, float[] weight, int rows, int dim, float eps) {
-        Shapes.checkRows(out, x, rows, dim);
+        Shapes.checkRmsNorm(out, x, weight, rows, dim);
         for (int r = 0; r < rows; r++) {
             int off = r * dim;
             float sumSq = 0f;
@@ -120,16 +125,29 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void silu(float[] out, float[] x, int n) {
-        for (int i = 0; i < n; i++) out[i] = x[i] / (1f + (float) Math.exp(-x[i]));
+        Shapes.checkElements("silu", n, out, 0, x, 0);
+        for (int i = 0; i < n; i++) out[i] = silu(x[i]);
     }
 
     @Override
     public void softplus(float[] out, float[] x, int n) {
-        for (int i = 0; i < n; i++) out[i] = x[i] > 20f ? x[i] : (float) Math.log1p(Math.exp(x[i]));
+        Shapes.checkElements("softplus", n, out, 0, x, 0);
+        for (int i = 0; i < n; i++) out[i] = softplus(x[i]);
     }
 
     @Override
     public void exp(float[] out, float[] x, int n) {
+        Shapes.checkElements("exp", n, out, 0, x, 0);
         for (int i = 0; i < n; i++) out[i] = (float) Math.exp(x[i]);
+    }
+
+    /** {@code x·sigmoid(x) = x / (1 + e⁻ˣ)}; also the scalar tail of {@link SimdBackend#silu}. */
+    static float silu(float x) {
+        return x / (1f + (float) Math.exp(-x));
+    }
+
+    /** PyTorch's softplus (beta 1, threshold 20): linear above 20; also {@link SimdBackend}'s tail. */
+    static float softplus(float x) {
+        return x > 20f ? x : (float) Math.log1p(Math.exp(x));
     }
 }

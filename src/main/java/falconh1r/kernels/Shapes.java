@@ -28,6 +28,19 @@ final class Shapes {
         need("backward operand", other, 0, otherLen);
     }
 
+    /** An op over {@code n} elements of each array from its offset. */
+    static void checkElements(String op, int n, float[] a, int aOff, float[] b, int bOff) {
+        if (n < 0) throw new IllegalArgumentException(op + ": negative length " + n);
+        need(op + " first operand", a, aOff, n);
+        need(op + " second operand", b, bOff, n);
+    }
+
+    /** RMSNorm: rows × dim in and out, and a weight of dim. */
+    static void checkRmsNorm(float[] out, float[] x, float[] weight, int rows, int dim) {
+        checkRows(out, x, rows, dim);
+        need("rmsNorm weight", weight, 0, dim);
+    }
+
     static void checkRows(float[] out, float[] x, int rows, int cols) {
         if (rows < 0 || cols < 0) throw new IllegalArgumentException("rows=" + rows + " cols=" + cols);
         need("row op input", x, 0, (long) rows * cols);

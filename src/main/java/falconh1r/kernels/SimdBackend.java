@@ -101,16 +101,19 @@ public final class SimdBackend implements Backend {
 
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        Shapes.checkElements("dot", n, a, aOff, b, bOff);
         return SimdMatmul.dot(a, aOff, b, bOff, n);
     }
 
     @Override
     public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        Shapes.checkElements("axpy", n, x, xOff, y, yOff);
         SimdMatmul.axpy(alpha, x, xOff, y, yOff, n);
     }
 
     @Override
     public void scale(float[] x, int off, int n, float s) {
+        Shapes.checkElements("scale", n, x, off, x, off);
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += L) FloatVector.fromArray(F, x, off + i).mul(s).intoArray(x, off + i);
@@ -119,6 +122,8 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void add(float[] out, float[] a, float[] b, int n) {
+        Shapes.checkElements("add", n, a, 0, b, 0);
+        Shapes.checkElements("add", n, out, 0, out, 0);
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += L) {
@@ -131,7 +136,7 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void rmsNorm(float[] out, float[] x, float[] weight, int rows, int dim, float eps) {
-        Shapes.checkRows(out, x, rows, dim);
+        Shapes.checkRmsNorm(out, x, weight, rows, dim);
         parallel.forRange(rows, 1, (long) rows * dim >= PARALLEL_MIN_WORK, (r0, r1) -> {
             for (int r = r0; r < r1; r++) rmsNormRow(out, x, weight, r * dim, dim, eps);
         });
@@ -169,8 +174,7 @@ public final class SimdBackend implements Backend {
             for (int r = r0; r < r1; r++) {
                 int off = r * cols;
                 float max = rowMax(x, off, cols);
-                // out holds exp(x - max) until it is overwritten with the result.
-                float logSum = (float) Math.log(expShifted(x, out, off, cols, max));
+                float logSum = (float) Math.log(expShifted(x, null, off, cols, max));   // out may be x
                 int bound = F.loopBound(cols);
                 int i = 0;
                 for (; i < bound; i += L) {
@@ -191,20 +195,21 @@ public final class SimdBackend implements Backend {
         return max;
     }
 
-    /** {@code out[off+i] = exp(x[off+i] - max)}; returns the sum. */
+    /** {@code Σ exp(x[off+i] - max)}, storing each term in {@code out[off+i]} unless out is null. */
     private static float expShifted(float[] x, float[] out, int off, int n, float max) {
         FloatVector acc = FloatVector.zero(F);
         int bound = F.loopBound(n);
         int i = 0;
         for (; i < bound; i += L) {
             FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(out, off + i);
+            if (out != null) e.intoArray(out, off + i);
             acc = acc.add(e);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            out[off + i] = (float) Math.exp(x[off + i] - max);
-            sum += out[off + i];
+            float e = (float) Math.exp(x[off + i] - max);
+            if (out != null) out[off + i] = e;
+            sum += e;
         }
         return sum;
     }
@@ -213,6 +218,7 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void silu(float[] out, float[] x, int n) {
+        Shapes.checkElements("silu", n, out, 0, x, 0);
         parallel.forRange(n, L, (long) n * 16 >= PARALLEL_MIN_WORK, (i0, i1) -> {
             int bound = i0 + F.loopBound(i1 - i0);
             int i = i0;
@@ -220,12 +226,13 @@ public final class SimdBackend implements Backend {
                 FloatVector v = FloatVector.fromArray(F, x, i);
                 v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, i);
             }
-            for (; i < i1; i++) out[i] = x[i] / (1f + (float) Math.exp(-x[i]));
+            for (; i < i1; i++) out[i] = ScalarBackend.silu(x[i]);
         });
     }
 
     @Override
     public void softplus(float[] out, float[] x, int n) {
+        Shapes.checkElements("softplus", n, out, 0, x, 0);
         parallel.forRange(n, L, (long) n * 16 >= PARALLEL_MIN_WORK, (i0, i1) -> {
             int bound = i0 + F.loopBound(i1 - i0);
             int i = i0;
@@ -235,12 +242,13 @@ public final class SimdBackend implements Backend {
                 FloatVector soft = v.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
                 soft.blend(v, linear).intoArray(out, i);
             }
-            for (; i < i1; i++) out[i] = x[i] > 20f ? x[i] : (float) Math.log1p(Math.exp(x[i]));
+            for (; i < i1; i++) out[i] = ScalarBackend.softplus(x[i]);
         });
     }
 
     @Override
     public void exp(float[] out, float[] x, int n) {
+        Shapes.checkElements("exp", n, out, 0, x, 0);
         parallel.forRange(n, L, (long) n * 8 >= PARALLEL_MIN_WORK, (i0, i1) -> {
             int bound = i0 + F.loopBound(i1 - i0);
             int i = i0;

@@ -27,6 +27,8 @@ final class Cases {
         int[][] edges = {
             {0, 5, 7}, {5, 0, 7}, {5, 7, 0}, {1, 1, 1}, {1, 17, 33}, {3, 5, 1000}, {4, 3, 16}, {5, 4, 17},
             {8, 6, 15}, {2, 9, 3}, {1, 64, 4096}, {7, 13, 257}, {64, 65, 129}, {33, 31, 31},
+            // more rows of B than one cache block holds (SimdMatmul.bBlockRows), with 4×3 tiles
+            {9, 200, 1100}, {13, 130, 2048},
         };
         List<MatmulCase> cases = new ArrayList<>();
         SplittableRandom rnd = new SplittableRandom(SEED);

@@ -62,6 +62,37 @@ class ParallelTest {
     }
 
     @Test
+    void closingInsideARegionLetsItFinish() throws Exception {
+        Parallel pool = new Parallel(3);
+        AtomicIntegerArray hits = new AtomicIntegerArray(30);
+        Thread t = new Thread(() -> pool.forRange(30, 1, true, (from, to) -> {
+            if (from == 20) pool.close();                  // the caller's own chunk closes the pool
+            for (int i = from; i < to; i++) hits.incrementAndGet(i);
+        }));
+        t.start();
+        t.join(10_000);
+        assertEquals(false, t.isAlive(), "forRange must return after a close from inside its region");
+        for (int i = 0; i < 30; i++) assertEquals(1, hits.get(i), "index " + i);
+        assertThrows(IllegalStateException.class, () -> pool.forRange(10, 1, true, (from, to) -> {}));
+    }
+
+    @Test
+    void concurrentCallersTakeTurns() throws Exception {
+        try (Parallel pool = new Parallel(2)) {
+            AtomicLong total = new AtomicLong();
+            Thread[] callers = new Thread[3];
+            for (int c = 0; c < callers.length; c++) {
+                callers[c] = new Thread(() -> {
+                    for (int r = 0; r < 2_000; r++) pool.forRange(100, 1, true, (from, to) -> total.addAndGet(to - from));
+                });
+                callers[c].start();
+            }
+            for (Thread c : callers) c.join(30_000);
+            assertEquals(3L * 2_000 * 100, total.get());
+        }
+    }
+
+    @Test
     void closedPoolRefusesParallelWork() {
         Parallel pool = new Parallel(2);
         pool.close();

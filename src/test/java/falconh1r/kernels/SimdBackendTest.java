@@ -200,6 +200,46 @@ class SimdBackendTest {
         assertClose("softmax" + tag, pe, ps, rows * cols, 1e-7, 1e-5);
     }
 
+    @ParameterizedTest(name = "cols={0}")
+    @MethodSource("lengths")
+    void inPlaceOpsEqualScalar(int cols) {
+        if (cols > 5000) return;
+        SplittableRandom rnd = new SplittableRandom(Cases.SEED * 7 + cols);
+        String tag = " in place, cols=" + cols + " seed=" + (Cases.SEED * 7 + cols);
+        float[] x = Cases.uniform(rnd, 2 * cols, 10f);
+        for (Backend b : new Backend[] {scalar, simd}) {
+            float[] expected = new float[2 * cols], actual = x.clone();
+            scalar.logSoftmax(expected, x, 2, cols);
+            b.logSoftmax(actual, actual, 2, cols);
+            assertClose(b.name() + " logSoftmax" + tag, expected, actual, 2 * cols, 1e-5, 1e-6);
+            scalar.silu(expected, x, 2 * cols);
+            actual = x.clone();
+            b.silu(actual, actual, 2 * cols);
+            assertClose(b.name() + " silu" + tag, expected, actual, 2 * cols, 1e-30, ELEMENT_RTOL);
+            scalar.add(expected, x, x, 2 * cols);
+            actual = x.clone();
+            b.add(actual, actual, actual, 2 * cols);
+            assertClose(b.name() + " add" + tag, expected, actual, 2 * cols, 0, 0);
+        }
+    }
+
+    @Test
+    void shortOperandsAreRejectedNotOverrun() {
+        float[] x = new float[64];
+        for (Backend b : new Backend[] {scalar, simd}) {
+            assertThrows(IllegalArgumentException.class, () -> b.add(new float[3], x, x, 64), b.name() + " add");
+            assertThrows(IllegalArgumentException.class, () -> b.dot(x, 1, x, 0, 64), b.name() + " dot");
+            assertThrows(IllegalArgumentException.class, () -> b.axpy(1f, x, 0, new float[10], 0, 64), b.name() + " axpy");
+            assertThrows(IllegalArgumentException.class, () -> b.scale(x, 60, 5, 2f), b.name() + " scale");
+            assertThrows(IllegalArgumentException.class, () -> b.silu(new float[63], x, 64), b.name() + " silu");
+            assertThrows(IllegalArgumentException.class, () -> b.softplus(x, new float[2], 3), b.name() + " softplus");
+            assertThrows(IllegalArgumentException.class, () -> b.exp(x, x, -1), b.name() + " exp");
+            assertThrows(IllegalArgumentException.class, () -> b.rmsNorm(x, x, new float[7], 8, 8, 1e-5f), b.name() + " rmsNorm weight");
+            assertThrows(IllegalArgumentException.class,
+                    () -> b.matvec(new float[4], new short[15], Half.Format.BF16, new float[4], 4, 4), b.name() + " half matvec");
+        }
+    }
+
     @Test
     void impossibleShapesAreRejectedBeforeAnyWork() {
         float[] c = new float[6];
