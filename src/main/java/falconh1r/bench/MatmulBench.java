@@ -16,8 +16,11 @@ import org.ojalgo.matrix.store.R032Store;
  */
 public final class MatmulBench {
 
+    /** Storage of B: f32, or packed 16-bit weights widened on the fly (matvec only). */
+    public enum Dtype { f32, bf16, f16 }
+
     /** One measurement. */
-    public record Result(String impl, int m, int n, int k, String dtype, int threads, int iterations,
+    public record Result(String impl, int m, int n, int k, Dtype dtype, int threads, int iterations,
                          double medianSeconds, double bestSeconds) {
         public double gflops() {
             return 2.0 * m * n * k / medianSeconds / 1e9;
@@ -25,7 +28,7 @@ public final class MatmulBench {
 
         /** Bytes moved per product, each operand read or written once. */
         public double bytes() {
-            double weightBytes = "f32".equals(dtype) ? 4.0 : 2.0;
+            double weightBytes = dtype == Dtype.f32 ? 4.0 : 2.0;
             return 4.0 * m * k + weightBytes * n * k + 4.0 * m * n;
         }
 
@@ -47,7 +50,7 @@ public final class MatmulBench {
      * Runs the benchmark. {@code impl} is a backend name or {@code ojalgo}; {@code dtype} is
      * {@code f32}, or {@code bf16}/{@code f16} for packed weights (then {@code m} must be 1: matvec).
      */
-    public static Result run(String impl, int m, int n, int k, String dtype, int threads,
+    public static Result run(String impl, int m, int n, int k, Dtype dtype, int threads,
                              double warmupSeconds, double measureSeconds) {
         if (m < 1 || n < 1 || k < 1) throw new IllegalArgumentException("m, n, k must be >= 1");
         SplittableRandom rnd = new SplittableRandom(42);
@@ -55,7 +58,7 @@ public final class MatmulBench {
         Runnable op;
         AutoCloseable resource = null;
         if (impl.equals("ojalgo")) {
-            if (!dtype.equals("f32")) throw new IllegalArgumentException("ojalgo baseline runs f32 only");
+            if (dtype != Dtype.f32) throw new IllegalArgumentException("ojalgo baseline runs f32 only");
             quietOjAlgoInit();
             R032Store sa = R032Store.FACTORY.make(m, k), sbt = R032Store.FACTORY.make(k, n), sc = R032Store.FACTORY.make(m, n);
             for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) sa.set(i, p, a[i * k + p]);
@@ -64,11 +67,11 @@ public final class MatmulBench {
         } else {
             Backend backend = Backends.create(impl, threads);
             resource = backend;
-            if (dtype.equals("f32")) {
+            if (dtype == Dtype.f32) {
                 op = () -> backend.matmul(c, a, b, m, n, k);
             } else {
                 if (m != 1) throw new IllegalArgumentException("--dtype " + dtype + " is a matvec: use --m 1");
-                Half.Format format = dtype.equals("bf16") ? Half.Format.BF16 : Half.Format.F16;
+                Half.Format format = dtype == Dtype.bf16 ? Half.Format.BF16 : Half.Format.F16;
                 short[] w = new short[n * k];
                 for (int i = 0; i < w.length; i++) w[i] = Half.fromFloat(b[i], format);
                 op = () -> backend.matvec(c, w, format, a, n, k);

@@ -24,8 +24,8 @@ public final class BenchCommand {
                 description = "scalar, simd, opencl, or ojalgo (the baseline) (default ${DEFAULT-VALUE})")
         String backend;
         @Option(names = "--dtype", defaultValue = "f32",
-                description = "f32, or bf16/f16 packed weights for a matvec (--m 1) (default ${DEFAULT-VALUE})")
-        String dtype;
+                description = "${COMPLETION-CANDIDATES}: bf16/f16 are packed weights for a matvec (--m 1) (default ${DEFAULT-VALUE})")
+        MatmulBench.Dtype dtype;
         @Option(names = "--threads", description = "threads (default: all processors)")
         Integer threads;
         @Option(names = "--warmup", defaultValue = "2", description = "warm-up seconds (default ${DEFAULT-VALUE})")

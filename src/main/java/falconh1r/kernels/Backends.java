@@ -3,19 +3,14 @@ package falconh1r.kernels;
 import java.util.Locale;
 
 /**
- * Creates a backend by name: {@code scalar}, {@code simd} or {@code opencl}. The CLI passes its
- * {@code --backend} option; tests read the system property {@code falcon.backend}.
+ * Creates a backend by name: {@code scalar}, {@code simd} or {@code opencl} (the CLI's
+ * {@code --backend} option).
  */
 public final class Backends {
     private Backends() {}
 
     /** The names accepted by {@link #create(String)}. */
     public static final String NAMES = "scalar, simd, opencl";
-
-    /** The backend named by system property {@code falcon.backend}, default {@code simd}. */
-    public static Backend fromSystemProperty() {
-        return create(System.getProperty("falcon.backend", "simd"));
-    }
 
     /** Creates the named backend with every available processor. */
     public static Backend create(String name) {

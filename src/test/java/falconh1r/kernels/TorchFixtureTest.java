@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every backend reproduces torch 2.9.1 (fixtures/kernels/kernels.safetensors, written by
- * fixtures/make_kernel_fixtures.py) on matmul, bf16/fp16 matvec, RMSNorm, softmax, log_softmax,
+ * fixtures/make_kernel_fixtures.py) on matmul, the backward of linear (autograd), bf16/fp16 matvec,
+ * RMSNorm, softmax, log_softmax,
  * SiLU, softplus and exp, including huge, tiny, ±0, ±Inf and NaN inputs.
  *
  * <p>Tolerances: products {@code |Δ| ≤ 1e-5 + 1e-5·Σ|aᵢbᵢ|} (torch's summation order differs
@@ -68,6 +69,31 @@ class TorchFixtureTest {
             b.matmul(c, a, w, m, n, k);
             double[] scale = SimdBackendTest.absProducts(a, 0, w, 0, m, n, k);
             Close.assertClose(name + " " + op, t(op + ".out"), 0, c, 0, m * n, 1e-5, 1e-5, scale);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void linearBackwardMatchesTorchAutograd(String name) {
+        Backend b = backend(name);
+        for (String op : List.of("linear_backward", "linear_backward_long")) {
+            float[] x = t(op + ".x"), w = t(op + ".w"), dy = t(op + ".dy");
+            int m = dim(op + ".x", 0), k = dim(op + ".x", 1), n = dim(op + ".w", 0);
+            float[] dx = new float[m * k], dw = new float[n * k];
+            b.matmulBackwardInput(dx, dy, w, m, n, k);
+            b.matmulBackwardWeight(dw, dy, x, m, n, k);
+            // dX[i,p] = Σ_j dY[i,j]·W[j,p]: scale by Σ_j |dY[i,j]·W[j,p]|; likewise for dW over i.
+            double[] dxScale = new double[m * k], dwScale = new double[n * k];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    for (int p = 0; p < k; p++) {
+                        dxScale[i * k + p] += Math.abs((double) dy[i * n + j] * w[j * k + p]);
+                        dwScale[j * k + p] += Math.abs((double) dy[i * n + j] * x[i * k + p]);
+                    }
+                }
+            }
+            Close.assertClose(name + " " + op + " dX", t(op + ".dx"), 0, dx, 0, m * k, 1e-6, 1e-5, dxScale);
+            Close.assertClose(name + " " + op + " dW", t(op + ".dw"), 0, dw, 0, n * k, 1e-6, 1e-5, dwScale);
         }
     }
 
