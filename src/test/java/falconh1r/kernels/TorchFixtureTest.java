@@ -28,8 +28,6 @@ class TorchFixtureTest {
     @BeforeAll
     static void open() {
         fixtures = SafetensorsFile.open(Path.of(System.getProperty("falcon.fixtures", "fixtures"), "kernels", "kernels.safetensors"));
-        BACKENDS.add(new ScalarBackend());
-        BACKENDS.add(new SimdBackend(2));
     }
 
     @AfterAll
@@ -40,13 +38,13 @@ class TorchFixtureTest {
     }
 
     static List<String> backends() {
-        return List.of("scalar", "simd", "opencl");
+        return TestBackends.selected();
     }
 
-    /** The named backend; opencl is created on first use and skips (or, in CI, fails) without a device. */
+    /** The named backend, created on first use (opencl skips, or in CI fails, without a device). */
     static Backend backend(String name) {
         for (Backend b : BACKENDS) if (b.name().equals(name)) return b;
-        BACKENDS.add(OpenClTestSupport.requireOrSkip());
+        BACKENDS.add(TestBackends.create(name));
         return BACKENDS.getLast();
     }
 
