@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -22,10 +23,18 @@ import java.util.TreeMap;
  * ({@code {"metadata": {...}, "weight_map": {tensor: shard file}}}). Like transformers'
  * {@code from_pretrained}, the single file wins when both exist. The index and the shards must
  * agree exactly: every mapped tensor is in its shard, and every shard tensor is mapped there.
+ *
+ * <p>They must also come from the same save: every shard's {@code __metadata__} entry
+ * {@code falcon_save_id} must equal the index's {@code metadata} entry of that name, and be absent
+ * where the index has none. {@link CheckpointWriter} writes one fresh id per sharded save, so a
+ * folder in which a save was interrupted after replacing some shards is refused rather than loaded
+ * as a mix of two saves; folders written by Python have no ids anywhere and load as before.
  */
 public final class CheckpointFolder implements TensorSource {
     public static final String SINGLE_FILE = "model.safetensors";
     public static final String INDEX_FILE = "model.safetensors.index.json";
+    /** The metadata key of the save id, in the index's {@code metadata} and each shard's {@code __metadata__}. */
+    static final String SAVE_ID = "falcon_save_id";
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -60,7 +69,9 @@ public final class CheckpointFolder implements TensorSource {
     }
 
     private static CheckpointFolder openSharded(Path dir, Path index) {
-        Map<String, String> weightMap = readWeightMap(index);
+        JsonNode root = readIndex(index);
+        Map<String, String> weightMap = weightMap(index, root);
+        String saveId = saveId(index, root);
         Map<String, SafetensorsFile> opened = new LinkedHashMap<>();
         try {
             SortedMap<String, SafetensorsFile> byName = new TreeMap<>(JsonText.CODE_POINT_ORDER);
@@ -75,6 +86,7 @@ public final class CheckpointFolder implements TensorSource {
                     }
                     shard = SafetensorsFile.open(shardPath);
                     opened.put(shardName, shard);
+                    checkSaveId(index, saveId, shardName, shard.metadata().get(SAVE_ID));
                 }
                 if (!shard.contains(e.getKey())) {
                     throw new SafetensorsException(index, "tensor '" + e.getKey() + "' is not in its shard '"
@@ -111,7 +123,19 @@ public final class CheckpointFolder implements TensorSource {
         }
     }
 
-    private static Map<String, String> readWeightMap(Path index) {
+    /** Refuses a shard whose save id (null for none) is not the index's. */
+    private static void checkSaveId(Path index, String indexId, String shardName, String shardId) {
+        if (Objects.equals(indexId, shardId)) return;
+        throw new SafetensorsException(index, "shard '" + shardName + "' is from another save than the index ("
+                + SAVE_ID + " " + describe(shardId) + " in the shard, " + describe(indexId)
+                + " in the index): a save was interrupted part way, or files of two saves were mixed");
+    }
+
+    private static String describe(String saveId) {
+        return saveId == null ? "absent" : "'" + saveId + "'";
+    }
+
+    private static JsonNode readIndex(Path index) {
         JsonNode root;
         try {
             root = JSON.readTree(index.toFile());
@@ -121,6 +145,18 @@ public final class CheckpointFolder implements TensorSource {
             throw new SafetensorsException(index, "cannot read: " + e, e);
         }
         if (root == null || !root.isObject()) throw new SafetensorsException(index, "is not a JSON object");
+        return root;
+    }
+
+    /** The index's save id, or null when it has none (as Python writes it). */
+    private static String saveId(Path index, JsonNode root) {
+        JsonNode id = root.path("metadata").get(SAVE_ID);
+        if (id == null) return null;
+        if (!id.isTextual()) throw new SafetensorsException(index, "metadata value of '" + SAVE_ID + "' is not a string");
+        return id.textValue();
+    }
+
+    private static Map<String, String> weightMap(Path index, JsonNode root) {
         JsonNode map = root.get("weight_map");
         if (map == null || !map.isObject()) throw new SafetensorsException(index, "has no \"weight_map\" object");
         Map<String, String> weightMap = new LinkedHashMap<>();
@@ -131,11 +167,6 @@ public final class CheckpointFolder implements TensorSource {
             weightMap.put(e.getKey(), e.getValue().textValue());
         }
         return weightMap;
-    }
-
-    /** The folder. */
-    public Path dir() {
-        return dir;
     }
 
     /** The file that lists the tensors: {@code model.safetensors} or the index. */

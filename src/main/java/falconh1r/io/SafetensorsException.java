@@ -10,26 +10,11 @@ import java.nio.file.Path;
 public final class SafetensorsException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    private final transient Path file;
-    private final String reason;
-
     public SafetensorsException(Path file, String reason) {
         this(file, reason, null);
     }
 
     public SafetensorsException(Path file, String reason, Throwable cause) {
         super(file + ": " + reason, cause);
-        this.file = file;
-        this.reason = reason;
-    }
-
-    /** The file or folder the message names. */
-    public Path file() {
-        return file;
-    }
-
-    /** The message without the file. */
-    public String reason() {
-        return reason;
     }
 }

@@ -30,14 +30,30 @@ import java.util.Map;
  * followed by the {@code __metadata__} entry), which it cannot read back; this writer writes
  * {@code {"__metadata__":{}}}.
  *
- * <p>The {@code add} methods copy their data off-heap (except {@link #addSegment}) and throw
+ * <p>The {@code add} methods keep a reference to the caller's array or segment, not a copy: its
+ * contents must not change until {@link #write} (or {@link CheckpointWriter#write}) returns. The
+ * data is narrowed and copied to the file a bounded chunk (1 MiB) at a time, so
+ * saving needs little memory beyond the tensors themselves. The {@code add} methods throw
  * {@link IllegalArgumentException} for a bad name, shape or length; {@link #write} throws
  * {@link SafetensorsException} and replaces the target atomically (temp file, fsync, rename).
  */
 public final class SafetensorsWriter {
 
-    /** One tensor to write; {@code data} holds its little-endian bytes. */
-    record Entry(String name, DType dtype, long[] shape, MemorySegment data) {}
+    /** One tensor to write: {@code byteSize} little-endian bytes, produced by {@code data} while writing. */
+    record Entry(String name, DType dtype, long[] shape, long byteSize, Bytes data) {}
+
+    /** A tensor's little-endian bytes, produced a chunk at a time. */
+    @FunctionalInterface
+    interface Bytes {
+        /**
+         * Fills {@code to} with bytes {@code [offset, offset + to.byteSize())}; {@code offset} is a
+         * multiple of {@link SafetensorsWriter#CHUNK}, so chunks never split an element.
+         */
+        void copy(long offset, MemorySegment to);
+    }
+
+    /** Bytes converted and written at a time; a multiple of every element size. */
+    static final int CHUNK = 1 << 20;
 
     /** The Rust crate's layout order: dtype descending, then name. */
     private static final Comparator<Entry> LAYOUT_ORDER = Comparator.comparing(Entry::dtype, Comparator.reverseOrder())
@@ -54,21 +70,19 @@ public final class SafetensorsWriter {
     /** Adds f32 values stored as F32, or narrowed to BF16/F16 by {@link Half} (nearest, ties to even). */
     public SafetensorsWriter add(String name, DType dtype, long[] shape, float[] data) {
         checkElements(name, shape, data.length);
-        MemorySegment bytes = switch (dtype) {
-            case F32 -> {
-                MemorySegment s = allocate(4L * data.length);
-                MemorySegment.copy(data, 0, s, F32, 0, data.length);
-                yield s;
-            }
+        return switch (dtype) {
+            case F32 -> put(name, dtype, shape, 4L * data.length,
+                    (offset, to) -> MemorySegment.copy(data, (int) (offset / 4), to, F32, 0, (int) (to.byteSize() / 4)));
             case BF16, F16 -> {
                 Half.Format format = dtype == DType.BF16 ? Half.Format.BF16 : Half.Format.F16;
-                short[] bits = new short[data.length];
-                for (int i = 0; i < data.length; i++) bits[i] = Half.fromFloat(data[i], format);
-                yield shorts(bits);
+                yield put(name, dtype, shape, 2L * data.length, (offset, to) -> {
+                    int from = (int) (offset / 2);
+                    int count = (int) (to.byteSize() / 2);
+                    for (int i = 0; i < count; i++) to.setAtIndex(I16, i, Half.fromFloat(data[from + i], format));
+                });
             }
             default -> throw new IllegalArgumentException("tensor '" + name + "': add(float[]) writes F32, BF16 or F16, not " + dtype);
         };
-        return put(new Entry(name, dtype, shape.clone(), bytes));
     }
 
     /** Adds raw BF16 or F16 bit patterns. */
@@ -77,38 +91,37 @@ public final class SafetensorsWriter {
             throw new IllegalArgumentException("tensor '" + name + "': addHalfBits writes BF16 or F16, not " + dtype);
         }
         checkElements(name, shape, bits.length);
-        return put(new Entry(name, dtype, shape.clone(), shorts(bits)));
+        return put(name, dtype, shape, 2L * bits.length,
+                (offset, to) -> MemorySegment.copy(bits, (int) (offset / 2), to, I16, 0, (int) (to.byteSize() / 2)));
     }
 
     /** Adds an I32 tensor. */
     public SafetensorsWriter addInts(String name, long[] shape, int[] data) {
         checkElements(name, shape, data.length);
-        MemorySegment s = allocate(4L * data.length);
-        MemorySegment.copy(data, 0, s, I32, 0, data.length);
-        return put(new Entry(name, DType.I32, shape.clone(), s));
+        return put(name, DType.I32, shape, 4L * data.length,
+                (offset, to) -> MemorySegment.copy(data, (int) (offset / 4), to, I32, 0, (int) (to.byteSize() / 4)));
     }
 
     /** Adds an I64 tensor. */
     public SafetensorsWriter addLongs(String name, long[] shape, long[] data) {
         checkElements(name, shape, data.length);
-        MemorySegment s = allocate(8L * data.length);
-        MemorySegment.copy(data, 0, s, I64, 0, data.length);
-        return put(new Entry(name, DType.I64, shape.clone(), s));
+        return put(name, DType.I64, shape, 8L * data.length,
+                (offset, to) -> MemorySegment.copy(data, (int) (offset / 8), to, I64, 0, (int) (to.byteSize() / 8)));
     }
 
     /** Adds a tensor of any dtype from its raw little-endian bytes. */
     public SafetensorsWriter addBytes(String name, DType dtype, long[] shape, byte[] data) {
         checkBytes(name, dtype, shape, data.length);
-        return put(new Entry(name, dtype, shape.clone(), allocate(data.length).copyFrom(MemorySegment.ofArray(data))));
+        return addRaw(name, dtype, shape, MemorySegment.ofArray(data));
     }
 
     /**
-     * Adds a tensor whose raw bytes are read from {@code data} only when writing, without a copy
-     * (e.g. a {@link SafetensorsFile#segment} being re-saved). The segment must stay open until then.
+     * Adds a tensor from its raw little-endian bytes in {@code data} (e.g. a
+     * {@link SafetensorsFile#segment} being re-saved), which must stay open until written.
      */
     public SafetensorsWriter addSegment(String name, DType dtype, long[] shape, MemorySegment data) {
         checkBytes(name, dtype, shape, data.byteSize());
-        return put(new Entry(name, dtype, shape.clone(), data));
+        return addRaw(name, dtype, shape, data);
     }
 
     /**
@@ -169,7 +182,7 @@ public final class SafetensorsWriter {
         long offset = 0;
         String sep = metadata != null ? "," : "";
         for (Entry e : sorted(tensors)) {
-            long end = offset + e.data().byteSize();
+            long end = offset + e.byteSize();
             json.append(sep);
             JsonText.appendSerde(json, e.name());
             json.append(":{\"dtype\":\"").append(e.dtype().name()).append("\",\"shape\":[");
@@ -192,10 +205,19 @@ public final class SafetensorsWriter {
         return out;
     }
 
-    /** Writes a prepared header and the tensors' data in layout order. */
+    /** Writes a prepared header and the tensors' data in layout order, through one {@link #CHUNK}-byte buffer. */
     static void writeTo(AtomicFile out, byte[] header, Collection<Entry> tensors) throws IOException {
         out.write(MemorySegment.ofArray(header));
-        for (Entry e : sorted(tensors)) out.write(e.data());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(CHUNK);
+            for (Entry e : sorted(tensors)) {
+                for (long offset = 0; offset < e.byteSize(); offset += CHUNK) {
+                    MemorySegment chunk = buffer.asSlice(0, Math.min(CHUNK, e.byteSize() - offset));
+                    e.data().copy(offset, chunk);
+                    out.write(chunk);
+                }
+            }
+        }
     }
 
     private static List<Entry> sorted(Collection<Entry> tensors) {
@@ -204,20 +226,13 @@ public final class SafetensorsWriter {
         return list;
     }
 
-    private SafetensorsWriter put(Entry e) {
-        entries.put(e.name(), e);
+    private SafetensorsWriter addRaw(String name, DType dtype, long[] shape, MemorySegment data) {
+        return put(name, dtype, shape, data.byteSize(), (offset, to) -> to.copyFrom(data.asSlice(offset, to.byteSize())));
+    }
+
+    private SafetensorsWriter put(String name, DType dtype, long[] shape, long byteSize, Bytes data) {
+        entries.put(name, new Entry(name, dtype, shape.clone(), byteSize, data));
         return this;
-    }
-
-    private static MemorySegment shorts(short[] bits) {
-        MemorySegment s = allocate(2L * bits.length);
-        MemorySegment.copy(bits, 0, s, I16, 0, bits.length);
-        return s;
-    }
-
-    /** Off-heap, freed with the writer by the GC, and not bound by the 2 GB limit of arrays. */
-    private static MemorySegment allocate(long bytes) {
-        return Arena.ofAuto().allocate(bytes);
     }
 
     private void checkElements(String name, long[] shape, long length) {

@@ -124,6 +124,61 @@ class SafetensorsWriterTest {
         }
     }
 
+    /** Tensors longer than the write buffer, ending mid-chunk, come out exactly as element-wise encoding. */
+    @Test
+    void tensorsLargerThanOneChunkAreWrittenWhole() {
+        int n = SafetensorsWriter.CHUNK / 2 + 3;                       // F32: two chunks and 12 bytes
+        Random random = new Random(3);
+        float[] f32 = new float[n];
+        for (int i = 0; i < n; i++) f32[i] = Float.intBitsToFloat(random.nextInt());
+        int[] ints = random.ints(n).toArray();
+        long[] longs = random.longs(n / 2 + 1).toArray();
+        byte[] bytes = new byte[SafetensorsWriter.CHUNK * 2 + 5];
+        random.nextBytes(bytes);
+        Path p = tmp.resolve("big.safetensors");
+        new SafetensorsWriter()
+                .add("f32", DType.F32, new long[] {n}, f32)
+                .add("bf16", DType.BF16, new long[] {n}, f32)
+                .add("f16", DType.F16, new long[] {n}, f32)
+                .addInts("i32", new long[] {n}, ints)
+                .addLongs("i64", new long[] {longs.length}, longs)
+                .addBytes("u8", DType.U8, new long[] {bytes.length}, bytes)
+                .addSegment("seg", DType.U8, new long[] {bytes.length}, MemorySegment.ofArray(bytes))
+                .write(p);
+        try (SafetensorsFile f = SafetensorsFile.open(p)) {
+            float[] back = f.floats("f32");
+            short[] bf16 = f.halfBits("bf16");
+            short[] f16 = f.halfBits("f16");
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(f32[i]), Float.floatToRawIntBits(back[i]), "f32 " + i);
+                assertEquals(Half.floatToBf16(f32[i]), bf16[i], "bf16 " + i);
+                assertEquals(Half.floatToF16(f32[i]), f16[i], "f16 " + i);
+            }
+            assertArrayEquals(ints, f.ints("i32"));
+            assertArrayEquals(longs, f.longs("i64"));
+            assertArrayEquals(bytes, f.bytes("u8"));
+            assertArrayEquals(bytes, f.bytes("seg"));
+        }
+    }
+
+    /** The writer keeps the caller's array, not a copy: what is written is its content at write(). */
+    @Test
+    void arraysAreReadWhenWritingNotWhenAdded() {
+        int[] ids = {1, 2};
+        float[] w = {1, 2};
+        SafetensorsWriter writer = new SafetensorsWriter()
+                .addInts("ids", new long[] {2}, ids)
+                .add("w", DType.BF16, new long[] {2}, w);
+        ids[0] = 7;
+        w[1] = 3;
+        Path p = tmp.resolve("late.safetensors");
+        writer.write(p);
+        try (SafetensorsFile f = SafetensorsFile.open(p)) {
+            assertArrayEquals(new int[] {7, 2}, f.ints("ids"));
+            assertArrayEquals(new float[] {1, 3}, f.floats("w"));
+        }
+    }
+
     @Test
     void metadataKeepsItsOrderAndNoneDiffersFromEmpty() {
         Map<String, String> meta = new LinkedHashMap<>();
