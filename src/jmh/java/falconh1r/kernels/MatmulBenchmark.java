@@ -65,6 +65,12 @@ public class MatmulBenchmark {
         for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextDouble();
         for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextDouble();
         impl = Backends.create(backend);
+        if (!impl.name().equals(backend)) {
+            impl.close();
+            throw new IllegalStateException(backend + " is unavailable (see the '" + backend + ": ...' line above); "
+                    + "refusing to measure " + impl.name() + " as backend=" + backend);
+        }
+        impl.registerWeight(b);
     }
 
     @TearDown(Level.Trial)

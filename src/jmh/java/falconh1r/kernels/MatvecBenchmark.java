@@ -63,6 +63,12 @@ public class MatvecBenchmark {
             for (int i = 0; i < w.length; i++) packed[i] = Half.fromFloat(w[i], format);
         }
         impl = Backends.create(backend);
+        if (!impl.name().equals(backend)) {
+            impl.close();
+            throw new IllegalStateException(backend + " is unavailable (see the '" + backend + ": ...' line above); "
+                    + "refusing to measure " + impl.name() + " as backend=" + backend);
+        }
+        if (packed == null) impl.registerWeight(w);   // packed 16-bit matrices are always weights
     }
 
     @TearDown(Level.Trial)

@@ -68,6 +68,7 @@ public final class MatmulBench {
             Backend backend = Backends.create(impl, threads);
             resource = backend;
             if (dtype == Dtype.f32) {
+                backend.registerWeight(b);
                 op = () -> backend.matmul(c, a, b, m, n, k);
             } else {
                 if (m != 1) throw new IllegalArgumentException("--dtype " + dtype + " is a matvec: use --m 1");

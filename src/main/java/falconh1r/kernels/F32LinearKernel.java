@@ -1,21 +1,24 @@
 package falconh1r.kernels;
 
-import com.aparapi.Kernel;
 import com.aparapi.Range;
 import com.aparapi.device.OpenCLDevice;
 
 /**
- * One f32 {@code nn.Linear} weight kept resident on an OpenCL device, with two entry points:
+ * {@code nn.Linear} products with an f32 weight on an OpenCL device, with two entry points:
  * <ul>
  *   <li>{@link #GEMM}: {@code C[m,n] = A[m,k] · W[n,k]ᵀ}, the classic tiled GEMM: 16×16 work-groups,
  *       each stages a 16×16 tile of A and of W in local memory per step along k;</li>
  *   <li>{@link #GEMV}: {@code y[n] = W[n,k] · x[k]}, the GPULlama3-style matvec: one work-group per
- *       output row, strided partial sums, then a tree reduction in local memory.</li>
+ *       output row, strided partial sums, then {@link #groupSum}.</li>
  * </ul>
  *
  * <p>Both entry points live in one kernel class because Aparapi binds device buffers to kernel
  * instance fields: one class means one upload of {@link #w} serves prefill and decode alike
  * (Aparapi's "emulating multiple entry points" pattern, an {@code int} mode field and a branch).
+ *
+ * <p>Two kinds of instance: {@link #resident} binds a registered weight, uploaded once and again on
+ * {@link #put}; {@link #staging} owns {@link #w} and {@link #load}s any other {@code B} operand into it
+ * before each product.
  *
  * <p>Activations are staged through kernel-owned arrays ({@link #a}/{@link #c}, {@link #x}/{@link #y})
  * sized exactly to the call, so offsets are handled on the host and a device-to-host copy never
@@ -25,7 +28,7 @@ import com.aparapi.device.OpenCLDevice;
  * float} arithmetic, array fields; no objects, no exceptions. Barriers are only ever reached by all
  * work-items of a group (the branch on {@link #mode} and every loop bound are uniform).
  */
-final class F32LinearKernel extends Kernel {
+final class F32LinearKernel extends RowReductionKernel {
 
     /** Entry point: tiled matrix-matrix product. */
     static final int GEMM = 0;
@@ -37,8 +40,11 @@ final class F32LinearKernel extends Kernel {
     static final int TILE_B_STRIDE = TILE + 1;
 
     // ---- device-side state (fields are kernel arguments) -----------------------------------
-    /** The resident weight, [rows, k] row-major from {@link #wOff}; uploaded once, re-put on change. */
-    final float[] w;
+    /**
+     * The weight, [rows, k] row-major from {@link #wOff}: the caller's registered array (resident), or
+     * a kernel-owned copy of the current operand sized exactly to it (staging).
+     */
+    float[] w;
     /** GEMM input [m, k] and output [m, n]. */
     float[] a = new float[1];
     float[] c = new float[1];
@@ -48,7 +54,6 @@ final class F32LinearKernel extends Kernel {
 
     @Local final float[] tileA = new float[TILE * TILE];            // [16 rows of A, 16 of k]
     @Local final float[] tileB = new float[TILE * TILE_B_STRIDE];   // [16 rows of W, 16 of k (+1 pad)]
-    @Local final float[] partial;                                   // [local size] GEMV partial sums
 
     int mode;
     int m;
@@ -59,18 +64,38 @@ final class F32LinearKernel extends Kernel {
     // ---- host side -------------------------------------------------------------------------
     private final OpenCLDevice device;
     private final int gemvLocalSize;
+    /** Whether {@link #w} is kernel-owned, filled by {@link #load}. */
+    private final boolean staging;
 
-    /**
-     * Binds {@code weight} and compiles the program for {@code device}; the weight goes up on the
-     * first execution. {@code gemvLocalSize} must be a power of two ≤ 256.
-     */
-    F32LinearKernel(float[] weight, OpenCLDevice device, int gemvLocalSize) {
-        this.w = weight;
+    private F32LinearKernel(float[] w, boolean staging, OpenCLDevice device, int gemvLocalSize) {
+        super(gemvLocalSize);
+        this.w = w;
+        this.staging = staging;
         this.device = device;
         this.gemvLocalSize = gemvLocalSize;
-        this.partial = new float[gemvLocalSize];
         setExplicit(true);
-        put(weight);
+        put(w);
+    }
+
+    /**
+     * A kernel keeping {@code weight} resident on {@code device}: it goes up on the first execution and
+     * again after {@link #put}. {@code gemvLocalSize} must be a power of two ≤ 256.
+     */
+    static F32LinearKernel resident(float[] weight, OpenCLDevice device, int gemvLocalSize) {
+        return new F32LinearKernel(weight, false, device, gemvLocalSize);
+    }
+
+    /** A kernel for operands that are not weights, each copied in by {@link #load} before its product. */
+    static F32LinearKernel staging(OpenCLDevice device, int gemvLocalSize) {
+        return new F32LinearKernel(new float[1], true, device, gemvLocalSize);
+    }
+
+    /** Copies {@code b[bOff..][rows,k]} into this staging kernel's {@link #w}: the next product's weight, at wOff 0. */
+    void load(float[] b, int bOff, int rows, int k) {
+        if (!staging) throw new IllegalStateException("load into a resident weight's kernel");
+        if (w.length != rows * k) w = new float[rows * k];
+        System.arraycopy(b, bOff, w, 0, rows * k);
+        put(w);
     }
 
     /** {@code C[cOff..] = A[aOff..][m,k] · W[wOff..][n,k]ᵀ}; m, n, k ≥ 1. */
@@ -103,7 +128,7 @@ final class F32LinearKernel extends Kernel {
         return (long) n * gemvLocalSize <= Integer.MAX_VALUE;
     }
 
-    /** Bytes this kernel keeps on the device: the weight plus the current staging arrays. */
+    /** Bytes this kernel keeps on the device: the weight plus the current activation arrays. */
     long deviceBytes() {
         return 4L * ((long) w.length + a.length + c.length + x.length + y.length);
     }
@@ -166,7 +191,7 @@ final class F32LinearKernel extends Kernel {
         }
     }
 
-    /** Row {@code groupId} of W dotted with x: strided partial sums, then a halving tree in local memory. */
+    /** Row {@code groupId} of W dotted with x: strided partial sums, then {@link #groupSum}. */
     private void gemvRow() {
         int row = getGroupId(0);
         int lid = getLocalId(0);
@@ -176,16 +201,9 @@ final class F32LinearKernel extends Kernel {
         for (int i = lid; i < k; i += size) {
             sum += w[base + i] * x[i];
         }
-        partial[lid] = sum;
-        localBarrier();
-        for (int stride = size / 2; stride > 0; stride = stride / 2) {
-            if (lid < stride) {
-                partial[lid] = partial[lid] + partial[lid + stride];
-            }
-            localBarrier();
-        }
+        float total = groupSum(sum);
         if (lid == 0) {
-            y[row] = partial[0];
+            y[row] = total;
         }
     }
 }

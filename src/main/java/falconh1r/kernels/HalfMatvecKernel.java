@@ -1,13 +1,13 @@
 package falconh1r.kernels;
 
-import com.aparapi.Kernel;
 import com.aparapi.Range;
 import com.aparapi.device.OpenCLDevice;
 
 /**
  * {@code y[n] = W[n,k] · x[k]} with W resident on the device as bf16 or fp16 bits, widened to f32
  * element by element inside the kernel, exactly as {@link Half#toFloat} does. The reduction is the
- * GPULlama3-style matvec of {@link F32LinearKernel#GEMV}: one work-group per output row.
+ * GPULlama3-style matvec of {@link F32LinearKernel#GEMV}: one work-group per output row, summed by
+ * {@link #groupSum}.
  *
  * <p><b>Packing.</b> Aparapi has no {@code put(short[])}, so the 16-bit patterns travel packed two
  * per {@code int}: element {@code e} is the low half of {@code w[e >> 1]} when {@code e} is even and
@@ -24,7 +24,7 @@ import com.aparapi.device.OpenCLDevice;
  * {@code expMax + 1} holds NaN (f ≠ 0), so specials need no extra branch. Both formats' tables are
  * resident side by side; {@link #tableBase} picks one, so the format is a per-call argument.
  */
-final class HalfMatvecKernel extends Kernel {
+final class HalfMatvecKernel extends RowReductionKernel {
 
     /** Start of the bf16 table (256 exponents + NaN slot) and of the fp16 table (32 + NaN slot). */
     static final int BF16_TABLE = 0;
@@ -37,7 +37,6 @@ final class HalfMatvecKernel extends Kernel {
     final float[] scale = widenTables();
     float[] x = new float[1];   // [k]
     float[] y = new float[1];   // [n]
-    @Local final float[] partial; // [local size]
 
     int n;
     int k;
@@ -51,10 +50,10 @@ final class HalfMatvecKernel extends Kernel {
 
     /** Packs {@code bits} and compiles the program for {@code device}; upload happens on first use. */
     HalfMatvecKernel(short[] bits, OpenCLDevice device, int localSize) {
+        super(localSize);
         this.w = pack(bits);
         this.device = device;
         this.localSize = localSize;
-        this.partial = new float[localSize];
         setExplicit(true);
         put(w);
         put(scale);
@@ -131,16 +130,9 @@ final class HalfMatvecKernel extends Kernel {
         for (int i = lid; i < k; i += size) {
             sum += widen(base + i) * x[i];
         }
-        partial[lid] = sum;
-        localBarrier();
-        for (int stride = size / 2; stride > 0; stride = stride / 2) {
-            if (lid < stride) {
-                partial[lid] = partial[lid] + partial[lid + stride];
-            }
-            localBarrier();
-        }
+        float total = groupSum(sum);
         if (lid == 0) {
-            y[row] = partial[0];
+            y[row] = total;
         }
     }
 

@@ -6,28 +6,36 @@ import com.aparapi.device.OpenCLDevice;
 
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Matmul and matvec on an OpenCL device through Aparapi; every other op is the host backend's.
  *
- * <p><b>Residency.</b> The weight operand ({@code b} of {@link #matmul}, {@code w} of the matvecs)
- * is uploaded once per array identity and stays on the device in its own kernel instance
- * ({@link F32LinearKernel}, {@link HalfMatvecKernel}); activations go up and results come back on
- * every call. After changing a weight's contents call {@link #weightsChanged(float[])} (or
- * {@link #weightsChanged(short[])}); without it the result of a later product is undefined: the
- * device usually keeps the old contents, but may see the new ones (a device that shares host memory,
- * or a garbage collection that moved the array). Resident kernels are bounded by device bytes and
- * count and evicted least recently used first.
+ * <p><b>Residency.</b> A {@code b} of {@link #matmul} (the {@code w} of the f32 matvec) registered with
+ * {@link #registerWeight} is uploaded once and stays on the device in its own {@link F32LinearKernel}.
+ * After changing its contents call {@link #weightsChanged(float[])}; without it the result of a later
+ * product is undefined: the device usually keeps the old contents, but may see the new ones (a device
+ * that shares host memory, or a garbage collection that moved the array). Any other {@code b}
+ * (attention's keys, a reused buffer) is copied to the device on every call through one staging
+ * kernel, and nothing here keeps a reference to it. Packed 16-bit weights are always weights: resident
+ * per array identity in a {@link HalfMatvecKernel}, uploaded again by {@link #weightsChanged(short[])}.
+ * Activations go up and results come back on every call. Resident kernels are bounded by device bytes
+ * and count and evicted least recently used first; an evicted weight goes up again on its next use.
  *
  * <p>On a CPU device the buffers alias the Java arrays (no copies); on other devices they are
  * device copies. See {@link OpenClDevices#compile}.
  *
  * <p><b>Device.</b> {@link #create} takes the device Aparapi ranks best and runs a self-test; it
- * refuses Aparapi's Java-thread fallback, and any later fallback raises an exception rather than
- * computing on Java threads unnoticed. A weight larger than the device's largest allocation is
- * multiplied by the host backend instead (reported once on stderr).
+ * refuses Aparapi's Java-thread fallback. A kernel that later fails to compile or launch makes this
+ * backend print {@code "opencl: <reason>; using <host> from now on"} to stderr and hand every later
+ * product to the host backend: Aparapi keeps a device failed for the kernel class for the rest of the
+ * JVM, and would otherwise run the kernels on Java threads. An operand larger than the device's largest
+ * allocation is multiplied by the host backend instead (reported once on stderr).
  *
  * <p>Thread-safe: device work is serialised on this object. {@link #close()} disposes the kernels
  * and closes the host backend, which this backend owns.
@@ -43,6 +51,14 @@ public final class OpenClBackend implements Backend {
     private final OpenCLDevice device;
     private final boolean shareHostMemory;
     private final ResidentKernels resident;
+    /** The f32 weights registered so far, by identity; resident while in {@link #resident}. */
+    private final Set<float[]> registered = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Carries every unregistered {@code b} to the device; made on first use. */
+    private F32LinearKernel staging;
+    /** Set once the self-test passed: from then on a device failure switches to the host. */
+    private boolean selfTested;
+    /** Set after a device failure: every product is the host's. */
+    private boolean onHost;
     private boolean warnedTooLarge;
     private boolean closed;
 
@@ -100,32 +116,42 @@ public final class OpenClBackend implements Backend {
         OpenClBackend backend = new OpenClBackend(host, device, residentBytes, shareHostMemory);
         try {
             backend.selfTest();
+            backend.selfTested = true;
             return backend;
         } catch (Throwable t) {
-            backend.resident.clear();
+            backend.disposeKernels();
             throw new OpenClUnavailableException("OpenCL kernels failed their self-test on "
                     + OpenClDevices.describe(device) + " (" + OpenClDevices.oneLine(OpenClDevices.rootCause(t)) + ")", t);
         }
     }
 
     /**
-     * Small products through every kernel path (both f32 entry points on one resident weight, both
-     * 16-bit formats), checked against exact values: a broken toolchain fails here, not mid-run.
+     * Small products through every kernel path (both f32 entry points on a registered weight and on
+     * an unregistered operand, both 16-bit formats), checked against exact values: a broken toolchain
+     * fails here, not mid-run.
      */
     private void selfTest() {
         float[] a = {1, 2, 3, 4, 5, 6};                  // [2,3]
         float[] w = {1, 0, -1, 0.5f, 0.25f, 2, 3, 1, 0}; // [3,3]
-        float[] got = new float[6];
-        matmul(got, a, w, 2, 3, 3);
-        requireEqual("matmul", got, new float[] {-2, 7, 5, -2, 15.25f, 17});
-        matvec(got, w, a, 3, 3);
-        requireEqual("matvec", Arrays.copyOf(got, 3), new float[] {-2, 7, 5});
+        float[] want = {-2, 7, 5, -2, 15.25f, 17};
+        registerWeight(w);
+        float[] operand = w.clone();                     // not registered: goes through the staging kernel
+        for (float[] b : List.of(w, operand)) {
+            String which = b == w ? " (weight)" : " (operand)";
+            float[] got = new float[6];
+            matmul(got, a, b, 2, 3, 3);
+            requireEqual("matmul" + which, got, want);
+            matvec(got, b, a, 3, 3);
+            requireEqual("matvec" + which, Arrays.copyOf(got, 3), Arrays.copyOf(want, 3));
+        }
         for (Half.Format format : Half.Format.values()) {
             short[] half = new short[w.length];                  // a new array: a new resident weight
             for (int i = 0; i < w.length; i++) half[i] = Half.fromFloat(w[i], format);
+            float[] got = new float[3];
             matvec(got, half, format, a, 3, 3);
-            requireEqual("matvec " + format, Arrays.copyOf(got, 3), new float[] {-2, 7, 5});
+            requireEqual("matvec " + format, got, Arrays.copyOf(want, 3));
         }
+        registered.clear();
         resident.clear();
     }
 
@@ -150,38 +176,76 @@ public final class OpenClBackend implements Backend {
     @Override
     public synchronized void matmul(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
         Shapes.checkMatmul(c, cOff, a, aOff, b, bOff, m, n, k);
+        ensureOpen();
         if (m == 0 || n == 0) return;
         if (k == 0) {
             Arrays.fill(c, cOff, cOff + m * n, 0f);
             return;
         }
-        F32LinearKernel kernel = f32Kernel(b);
-        if (kernel == null) {
+        if (!deviceMatmul(c, cOff, a, aOff, b, bOff, m, n, k)) {
             host.matmul(c, cOff, a, aOff, b, bOff, m, n, k);
-        } else if (m == 1 && kernel.gemvFits(n)) {
-            kernel.gemv(c, cOff, a, aOff, n, k, bOff);
-            resident.resize(b, kernel.deviceBytes());
-        } else {
-            kernel.gemm(c, cOff, a, aOff, m, n, k, bOff);
-            resident.resize(b, kernel.deviceBytes());
+        }
+    }
+
+    /** The product on the device; false, having computed nothing, when the host must do it. */
+    private boolean deviceMatmul(float[] c, int cOff, float[] a, int aOff, float[] b, int bOff, int m, int n, int k) {
+        if (onHost) return false;
+        try {
+            boolean weight = registered.contains(b);
+            F32LinearKernel kernel = weight ? residentKernel(b) : stagingKernel(n * k);
+            if (kernel == null) return false;
+            int wOff = bOff;
+            if (!weight) {
+                kernel.load(b, bOff, n, k);
+                wOff = 0;
+            }
+            if (m == 1 && kernel.gemvFits(n)) {
+                kernel.gemv(c, cOff, a, aOff, n, k, wOff);
+            } else {
+                kernel.gemm(c, cOff, a, aOff, m, n, k, wOff);
+            }
+            if (weight) resident.resize(b, kernel.deviceBytes());
+            return true;
+        } catch (OpenClUnavailableException e) {
+            switchToHost(e);
+            return false;
         }
     }
 
     @Override
     public synchronized void matvec(float[] y, short[] w, Half.Format format, float[] x, int n, int k) {
         Shapes.checkMatvec(y, w.length, x, n, k);
+        ensureOpen();
         if (n == 0) return;
         if (k == 0) {
             Arrays.fill(y, 0, n, 0f);
             return;
         }
-        HalfMatvecKernel kernel = halfKernel(w);
-        if (kernel == null || !kernel.fits(n)) {
+        if (!deviceMatvec(y, w, format, x, n, k)) {
             host.matvec(y, w, format, x, n, k);
-        } else {
+        }
+    }
+
+    /** The 16-bit matvec on the device; false, having computed nothing, when the host must do it. */
+    private boolean deviceMatvec(float[] y, short[] w, Half.Format format, float[] x, int n, int k) {
+        if (onHost) return false;
+        try {
+            HalfMatvecKernel kernel = halfKernel(w);
+            if (kernel == null || !kernel.fits(n)) return false;
             kernel.matvec(y, x, format, n, k);
             resident.resize(w, kernel.deviceBytes());
+            return true;
+        } catch (OpenClUnavailableException e) {
+            switchToHost(e);
+            return false;
         }
+    }
+
+    /** Keeps {@code w} resident from its next use until {@link #close}. */
+    @Override
+    public synchronized void registerWeight(float[] w) {
+        ensureOpen();
+        registered.add(w);
     }
 
     /** Uploads {@code w} again before its next use, if it is resident. */
@@ -204,26 +268,36 @@ public final class OpenClBackend implements Backend {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        resident.clear();
+        disposeKernels();
+        registered.clear();
         host.close();
     }
 
-    // ---- resident kernels ------------------------------------------------------------------
+    // ---- kernels ---------------------------------------------------------------------------
 
-    /** The kernel holding {@code w}, created and compiled on first use; null if {@code w} cannot fit. */
-    private F32LinearKernel f32Kernel(float[] w) {
-        ensureOpen();
+    /** The kernel holding the registered {@code w}, created and compiled on first use; null if {@code w} cannot fit. */
+    private F32LinearKernel residentKernel(float[] w) {
         Kernel cached = resident.get(w);
         if (cached != null) return (F32LinearKernel) cached;
         if (!fitsOneAllocation(4L * w.length)) return null;
-        F32LinearKernel kernel = new F32LinearKernel(w, device, MATVEC_LOCAL_SIZE);
+        F32LinearKernel kernel = F32LinearKernel.resident(w, device, MATVEC_LOCAL_SIZE);
         compile(kernel);
         resident.put(w, kernel, kernel.deviceBytes());
         return kernel;
     }
 
+    /** The staging kernel, created and compiled on first use; null if an operand of {@code elements} cannot fit. */
+    private F32LinearKernel stagingKernel(int elements) {
+        if (!fitsOneAllocation(4L * elements)) return null;
+        if (staging == null) {
+            F32LinearKernel kernel = F32LinearKernel.staging(device, MATVEC_LOCAL_SIZE);
+            compile(kernel);
+            staging = kernel;
+        }
+        return staging;
+    }
+
     private HalfMatvecKernel halfKernel(short[] w) {
-        ensureOpen();
         Kernel cached = resident.get(w);
         if (cached != null) return (HalfMatvecKernel) cached;
         if (!fitsOneAllocation(2L * w.length + 2)) return null;
@@ -242,10 +316,29 @@ public final class OpenClBackend implements Backend {
         if (max <= 0 || bytes <= max) return true;
         if (!warnedTooLarge) {
             warnedTooLarge = true;
-            System.err.printf("opencl: a weight of %d MiB exceeds the device's largest allocation (%d MiB); "
-                    + "such weights are multiplied by %s%n", bytes >> 20, max >> 20, host.name());
+            System.err.printf("opencl: an operand of %d MiB exceeds the device's largest allocation (%d MiB); "
+                    + "such operands are multiplied by %s%n", bytes >> 20, max >> 20, host.name());
         }
         return false;
+    }
+
+    /**
+     * After a kernel failed on the device, for good: says so on stderr and hands every later product
+     * to the host. A failure during the self-test is rethrown instead ({@link #create} reports it).
+     */
+    private void switchToHost(OpenClUnavailableException e) {
+        if (!selfTested) throw e;
+        onHost = true;
+        System.err.println("opencl: " + e.getMessage() + "; using " + host.name() + " from now on");
+        disposeKernels();
+    }
+
+    private void disposeKernels() {
+        resident.clear();
+        if (staging != null) {
+            staging.dispose();
+            staging = null;
+        }
     }
 
     private void ensureOpen() {

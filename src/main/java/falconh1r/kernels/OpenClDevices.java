@@ -21,7 +21,8 @@ import java.util.logging.Logger;
  * <p>Aparapi's habit is to fall back silently to a Java thread pool (JTP) whenever OpenCL is
  * missing or a kernel fails to compile or launch. A reference implementation must not pass off a
  * Java-thread result as an OpenCL one, so discovery refuses JTP devices with a one-line reason, and
- * {@link #execute} throws if Aparapi moved a kernel off the device.
+ * {@link #compile} and {@link #execute} throw {@link OpenClUnavailableException} if a kernel cannot
+ * run on the device (Aparapi would have moved it off).
  */
 final class OpenClDevices {
     private OpenClDevices() {}
@@ -123,7 +124,7 @@ final class OpenClDevices {
                 kernel.compile(device);
             } catch (CompileFailedException e) {
                 kernel.dispose();
-                throw new IllegalStateException("opencl: " + kernel.getClass().getSimpleName() + " failed to compile for "
+                throw new OpenClUnavailableException(kernel.getClass().getSimpleName() + " failed to compile for "
                         + describe(device) + ": " + oneLine(rootCause(e)), e);
             } finally {
                 device.setSharedMemory(previous);
@@ -134,7 +135,8 @@ final class OpenClDevices {
     /**
      * Runs {@code kernel} over {@code range} on {@code device} and throws if Aparapi executed it
      * anywhere else. Aparapi records a failed device in the kernel class's preferences before
-     * retrying elsewhere, so after a fallback the kernel's target device is no longer {@code device}.
+     * retrying elsewhere, so after a fallback the kernel's target device is no longer {@code device},
+     * for every instance of the class, for the rest of the JVM: every later call throws too.
      */
     static void execute(Kernel kernel, Range range, OpenCLDevice device) {
         requireOnDevice(kernel, device, null);
@@ -151,13 +153,13 @@ final class OpenClDevices {
         if (!device.equals(kernel.getTargetDevice())) throw fellBack(kernel, device, cause);
     }
 
-    private static IllegalStateException fellBack(Kernel kernel, OpenCLDevice device, Throwable cause) {
+    private static OpenClUnavailableException fellBack(Kernel kernel, OpenCLDevice device, Throwable cause) {
         Device target = kernel.getTargetDevice();
         String warning = FIRST_WARNING.get();
         String moved = device.equals(target) ? "" : " and Aparapi moved it to "
                 + (target == null ? "no device" : target.getShortDescription()) + "; refusing to compute on Java threads";
         String why = warning != null ? warning : cause != null ? oneLine(cause) : null;
-        return new IllegalStateException("opencl: " + kernel.getClass().getSimpleName() + " failed on " + describe(device)
+        return new OpenClUnavailableException(kernel.getClass().getSimpleName() + " failed on " + describe(device)
                 + moved + (why == null ? "" : " (Aparapi: " + why + ")"), cause);
     }
 

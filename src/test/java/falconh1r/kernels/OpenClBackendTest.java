@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import static falconh1r.kernels.Close.assertClose;
+import static falconh1r.kernels.SimdBackendTest.PRODUCT_ATOL;
+import static falconh1r.kernels.SimdBackendTest.PRODUCT_RTOL;
+import static falconh1r.kernels.SimdBackendTest.absProducts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -22,16 +26,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * {@link OpenClBackend} against {@link ScalarBackend}: seeded random operands over shapes that
  * exercise partial tiles, the matvec path, offsets and empty products; bf16/fp16 widening; weight
- * residency. Skipped without OpenCL (see {@link OpenClTestSupport}).
+ * residency and unregistered operands. Skipped without OpenCL (see {@link OpenClTestSupport}).
+ *
+ * <p>Products compare as in {@link SimdBackendTest}: {@code |Δ| ≤ 1e-6 + 1e-5·Σ|aᵢbᵢ|}, tight
+ * enough that a dropped term of a 4097-long dot product fails; outside the output range nothing may
+ * change.
  */
 class OpenClBackendTest {
 
     /** Never-written marker around output ranges: the device must not touch anything outside them. */
     private static final float SENTINEL = -12345.5f;
-    /** Unit roundoff of f32. */
-    private static final double U = 0x1p-24;
-    /** Absolute slack for results near underflow (random operands here never get there). */
-    private static final double ATOL = 1e-30;
 
     /** The backend as {@link OpenClBackend#create} makes it (on a CPU device: buffers alias Java arrays). */
     private static OpenClBackend opencl;
@@ -95,8 +99,7 @@ class OpenClBackendTest {
         scalar.matmul(want, cOff, a, aOff, b, bOff, m, n, k);
         opencl.matmul(got, cOff, a, aOff, b, bOff, m, n, k);
         String what = String.format("matmul seed=%d m=%d n=%d k=%d aOff=%d bOff=%d cOff=%d", seed, m, n, k, aOff, bOff, cOff);
-        assertClose(what, want, got, i -> i < cOff || i >= cOff + m * n ? 0 : absDot(a, aOff + (i - cOff) / n * k,
-                b, bOff + (i - cOff) % n * k, k), k);
+        assertProduct(what, want, got, cOff, absProducts(a, aOff, b, bOff, m, n, k));
     }
 
     /** Empty products: nothing is written for m = 0 or n = 0, zeros for k = 0. */
@@ -140,8 +143,7 @@ class OpenClBackendTest {
         float[] got = want.clone();
         scalar.matvec(want, w, x, n, k);
         opencl.matvec(got, w, x, n, k);
-        assertClose("matvec seed=" + seed + " n=" + n + " k=" + k, want, got,
-                i -> i >= n ? 0 : absDot(w, i * k, x, 0, k), k);
+        assertProduct("matvec seed=" + seed + " n=" + n + " k=" + k, want, got, 0, absProducts(x, 0, w, 0, 1, n, k));
     }
 
     static Stream<Arguments> halfCases() {
@@ -162,8 +164,8 @@ class OpenClBackendTest {
         scalar.matvec(want, w, format, x, n, k);
         opencl.matvec(got, w, format, x, n, k);
         float[] wide = Half.toFloats(w, format);
-        assertClose("matvec " + format + " seed=" + seed + " n=" + n + " k=" + k, want, got,
-                i -> i >= n ? 0 : absDot(wide, i * k, x, 0, k), k);
+        assertProduct("matvec " + format + " seed=" + seed + " n=" + n + " k=" + k, want, got, 0,
+                absProducts(x, 0, wide, 0, 1, n, k));
     }
 
     /**
@@ -190,35 +192,63 @@ class OpenClBackendTest {
 
     @ParameterizedTest(name = "device copies={0}")
     @ValueSource(booleans = {false, true})
-    void residentWeightIsReusedAndFollowsWeightsChanged(boolean deviceCopies) {
+    void registeredWeightStaysResidentAndFollowsWeightsChanged(boolean deviceCopies) {
         OpenClBackend opencl = backend(deviceCopies);
         Random r = new Random(42);
         int m = 5, n = 37, k = 70;
         float[] w = random(r, n * k);
+        opencl.registerWeight(w);
         int before = opencl.residentWeights();
         for (int call = 0; call < 2; call++) {                  // same weight, new inputs: still right
             checkBothPaths(opencl, "call " + call, r, w, m, n, k);
         }
         assertEquals(before + 1, opencl.residentWeights(), "one weight, one resident kernel");
+        float[] x = random(r, k);
+        float[] old = new float[n];
+        scalar.matvec(old, w, x, n, k);
+        double[] oldScale = absProducts(x, 0, w, 0, 1, n, k);
         for (int i = 0; i < w.length; i++) w[i] = -2f * w[i] + 0.5f;   // an optimizer step
+        if (deviceCopies) {                      // not uploaded again without weightsChanged: resident
+            float[] stale = new float[n];
+            opencl.matvec(stale, w, x, n, k);
+            assertProduct("before weightsChanged", old, stale, 0, oldScale);
+        }
         opencl.weightsChanged(w);
         checkBothPaths(opencl, "after weightsChanged", r, w, m, n, k);
         assertEquals(before + 1, opencl.residentWeights(), "re-upload keeps the same kernel");
     }
 
-    /** Matmul (tiled path, m rows) and matvec (row-per-group path) against scalar, same weight. */
+    /** Attention's keys, a reused buffer: a B that is not a registered weight is read afresh on every call. */
+    @ParameterizedTest(name = "device copies={0}")
+    @ValueSource(booleans = {false, true})
+    void unregisteredOperandIsReadAfreshAndNeverResident(boolean deviceCopies) {
+        OpenClBackend opencl = backend(deviceCopies);
+        Random r = new Random(47);
+        int m = 6, n = 29, k = 45;
+        int before = opencl.residentWeights();
+        float[] b = new float[n * k];
+        for (int step = 0; step < 3; step++) {                  // one buffer, new contents each step
+            float[] next = random(r, n * k);
+            System.arraycopy(next, 0, b, 0, b.length);
+            checkBothPaths(opencl, "reused buffer step " + step, r, b, m, n, k);
+            checkBothPaths(opencl, "fresh array step " + step, r, random(r, n * k), m, n, k);
+        }
+        assertEquals(before, opencl.residentWeights(), "unregistered operands are not resident");
+    }
+
+    /** Matmul (tiled path, m rows) and matvec (row-per-group path) against scalar, same B. */
     private static void checkBothPaths(OpenClBackend opencl, String when, Random r, float[] w, int m, int n, int k) {
         float[] a = random(r, m * k);
         float[] want = new float[m * n];
         float[] got = new float[m * n];
         scalar.matmul(want, a, w, m, n, k);
         opencl.matmul(got, a, w, m, n, k);
-        assertClose(when + " matmul", want, got, i -> absDot(a, i / n * k, w, i % n * k, k), k);
+        assertProduct(when + " matmul", want, got, 0, absProducts(a, 0, w, 0, m, n, k));
         float[] wantV = new float[n];
         float[] gotV = new float[n];
         scalar.matvec(wantV, w, a, n, k);
         opencl.matvec(gotV, w, a, n, k);
-        assertClose(when + " matvec", wantV, gotV, i -> absDot(w, i * k, a, 0, k), k);
+        assertProduct(when + " matvec", wantV, gotV, 0, absProducts(a, 0, w, 0, 1, n, k));
     }
 
     static Stream<Arguments> formatsAndModes() {
@@ -242,10 +272,10 @@ class OpenClBackendTest {
         scalar.matvec(want, w, format, x, n, k);
         opencl.matvec(got, w, format, x, n, k);
         float[] wide = Half.toFloats(w, format);
-        assertClose(format + " after weightsChanged", want, got, i -> absDot(wide, i * k, x, 0, k), k);
+        assertProduct(format + " after weightsChanged", want, got, 0, absProducts(x, 0, wide, 0, 1, n, k));
     }
 
-    /** A device budget of about two weights: older kernels are evicted and rebuilt on demand. */
+    /** A device budget of about two weights: older kernels are evicted and rebuilt on their next use. */
     @Test
     void evictionKeepsResultsRight() {
         int n = 64, k = 64;
@@ -253,6 +283,7 @@ class OpenClBackendTest {
         try (OpenClBackend small = OpenClBackend.create(new ScalarBackend(), OpenClDevices.bestDevice(), budget, false)) {
             Random r = new Random(44);
             float[][] weights = {random(r, n * k), random(r, n * k), random(r, n * k)};
+            for (float[] w : weights) small.registerWeight(w);
             for (int round = 0; round < 2; round++) {
                 for (float[] w : weights) {
                     float[] x = random(r, k);
@@ -260,7 +291,7 @@ class OpenClBackendTest {
                     float[] got = new float[n];
                     scalar.matvec(want, w, x, n, k);
                     small.matvec(got, w, x, n, k);
-                    assertClose("round " + round, want, got, i -> absDot(w, i * k, x, 0, k), k);
+                    assertProduct("round " + round, want, got, 0, absProducts(x, 0, w, 0, 1, n, k));
                     assertTrue(small.residentWeights() <= 2, "resident " + small.residentWeights());
                 }
             }
@@ -283,45 +314,17 @@ class OpenClBackendTest {
 
     // ---- helpers ---------------------------------------------------------------------------
 
-    /** Σ|a_i·b_i| for the output element at index i (0 outside the written range). */
-    private interface AbsDot {
-        double at(int i);
-    }
-
     /**
-     * Asserts {@code |got − want| ≤ 2·γ_k·Σ|a_i·b_i| + ATOL} elementwise, with γ_k = k·u/(1 − k·u):
-     * any order of summing k f32 products, with or without fused multiply-add, lands within
-     * γ_k·Σ|a_i·b_i| of the exact dot product (Higham, <i>Accuracy and Stability of Numerical
-     * Algorithms</i>, §3.1), so two such orders differ by at most twice that. Outside the written
-     * range (abs dot 0) both sides must hold the untouched sentinel. Prints the worst |diff|.
+     * {@code got} equals {@code want} within the product tolerance on the output range
+     * {@code [off, off + scale.length)} ({@code scale}: Σ|aᵢbᵢ| per output) and exactly elsewhere.
      */
-    private static void assertClose(String what, float[] want, float[] got, AbsDot absDot, int k) {
-        double gamma = k * U / (1 - k * U);
-        double maxDiff = 0;
-        int worst = -1;
-        double worstDiff = -1;
-        double worstTol = 0;
+    private static void assertProduct(String what, float[] want, float[] got, int off, double[] scale) {
+        assertClose(what, want, off, got, off, scale.length, PRODUCT_ATOL, PRODUCT_RTOL, scale);
         for (int i = 0; i < want.length; i++) {
-            double diff = Math.abs((double) got[i] - want[i]);
-            if (Double.isNaN(diff)) diff = Float.compare(got[i], want[i]) == 0 ? 0 : Double.POSITIVE_INFINITY;
-            double tol = 2 * gamma * absDot.at(i) + ATOL;
-            maxDiff = Math.max(maxDiff, diff);
-            if (diff > tol && Float.compare(got[i], want[i]) != 0 && diff > worstDiff) {
-                worst = i;
-                worstDiff = diff;
-                worstTol = tol;
+            if ((i < off || i >= off + scale.length) && Float.compare(want[i], got[i]) != 0) {
+                fail(what + ": index " + i + " outside the output range changed to " + got[i]);
             }
         }
-        if (worst >= 0) {
-            fail(String.format("%s: max |diff| %.3g; worst violation at index %d: device %s, scalar %s, tolerance %.3g",
-                    what, maxDiff, worst, got[worst], want[worst], worstTol));
-        }
-    }
-
-    private static double absDot(float[] a, int aOff, float[] b, int bOff, int k) {
-        double s = 0;
-        for (int i = 0; i < k; i++) s += Math.abs((double) a[aOff + i] * b[bOff + i]);
-        return s;
     }
 
     private static float[] random(Random r, int length) {

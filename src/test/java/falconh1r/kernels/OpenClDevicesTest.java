@@ -28,7 +28,7 @@ class OpenClDevicesTest {
             IotaKernel big = new IotaKernel(tooLarge);
             try {
                 OpenClDevices.compile(big, device, false);
-                IllegalStateException e = assertThrows(IllegalStateException.class,
+                OpenClUnavailableException e = assertThrows(OpenClUnavailableException.class,
                         () -> OpenClDevices.execute(big, Range.create(device, tooLarge, tooLarge), device));
                 assertTrue(e.getMessage().contains("refusing to compute on Java threads"), e.getMessage());
             } finally {
