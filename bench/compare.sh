@@ -2,7 +2,7 @@
 # Side by side, in one run: falcon-h1r's backends, ojAlgo and numpy (OpenBLAS) on the same shapes
 # and thread count. Prints a Markdown table with ratios to numpy (the rows BENCHMARKS.md records).
 #
-#   bench/compare.sh                 # all shapes, 2 threads, simd + opencl + ojalgo + numpy
+#   bench/compare.sh                 # all shapes, $(nproc) threads, simd + opencl + ojalgo + numpy
 #   THREADS=1 SHAPES="1024x1024x1024" IMPLS="simd" bench/compare.sh
 #
 # numpy comes from $FALCON_PYTHON, else ~/.venvs/falcon-h1r/bin/python, else python3.

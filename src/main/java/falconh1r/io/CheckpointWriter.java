@@ -188,6 +188,8 @@ public final class CheckpointWriter {
                 boolean kept = keep.contains(name) || (sharded && name.equals(CheckpointFolder.INDEX_FILE));
                 if (weights && !kept) stale.add(f);
             }
+        } catch (java.nio.file.DirectoryIteratorException e) {
+            throw e.getCause();                     // an IOException, reported like every other one
         }
         for (Path f : stale) {
             beforeChange.accept(f);

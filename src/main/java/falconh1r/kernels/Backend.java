@@ -52,8 +52,8 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Declares {@code w} a weight: a {@code B} operand whose contents only change through
-     * {@link #weightsChanged}. Device backends keep registered weights resident (uploaded once, until
-     * {@link #close}); CPU backends do nothing. Packed 16-bit matrices given to
+     * {@link #weightsChanged}. Device backends keep registered weights resident (uploaded once) and
+     * keep a reference to them until {@link #close}; CPU backends do nothing. Packed 16-bit matrices given to
      * {@link #matvec(float[], short[], Half.Format, float[], int, int)} are always weights.
      */
     default void registerWeight(float[] w) {}
@@ -63,6 +63,9 @@ public interface Backend extends AutoCloseable {
      * Backends that keep weights resident on a device upload it again; CPU backends do nothing.
      */
     default void weightsChanged(float[] w) {}
+
+    /** {@link #weightsChanged(float[])} for a packed bf16/fp16 weight. */
+    default void weightsChanged(short[] w) {}
 
     // ---- vector ops ------------------------------------------------------------------------
     //

@@ -18,9 +18,10 @@ import com.aparapi.device.OpenCLDevice;
  * kernel that calls it fails to compile (Aparapi tries to translate the native JDK method). So the
  * kernel widens arithmetically, which is exact for both formats: a pattern with sign s, exponent field
  * e and mantissa field f is {@code (−1)^s · significand · scale[e]}, where the significand is the
- * integer {@code f} (subnormals, e = 0) or {@code 2^mantBits + f} (normals), at most 11 bits and so an
- * exact float, and {@code scale[e] = 2^(max(e,1) − bias − mantBits)} is a power of two; the product of
- * the two is therefore exact. Slot {@code expMax} of the table holds +∞ (infinities: f = 0) and slot
+ * integer {@code f} (subnormals, e = 0) or {@code 2^mantBits + f} (normals), at most 11 bits, so
+ * {@code significand · 2^−mantBits} is an exact float, and {@code scale[e] = 2^(max(e,1) − bias)} is a
+ * normal power of two (kept normal so a device that flushes denormals still widens every normal
+ * pattern exactly); the product of the two is therefore exact. Slot {@code expMax} of the table holds +∞ (infinities: f = 0) and slot
  * {@code expMax + 1} holds NaN (f ≠ 0), so specials need no extra branch. Both formats' tables are
  * resident side by side; {@link #tableBase} picks one, so the format is a per-call argument.
  */
@@ -42,13 +43,14 @@ final class HalfMatvecKernel extends RowReductionKernel {
     int k;
     int tableBase;
     int mantBits;    // 7 (bf16) or 10 (fp16)
+    float mantScale; // 2^-mantBits
     int expMask;     // 0xFF or 0x1F
 
     // ---- host side -------------------------------------------------------------------------
     private final OpenCLDevice device;
     private final int localSize;
 
-    /** Packs {@code bits} and compiles the program for {@code device}; upload happens on first use. */
+    /** Packs {@code bits} for {@code device}; the caller compiles it, and upload happens on first use. */
     HalfMatvecKernel(short[] bits, OpenCLDevice device, int localSize) {
         super(localSize);
         this.w = pack(bits);
@@ -69,6 +71,7 @@ final class HalfMatvecKernel extends RowReductionKernel {
         boolean bf16 = format == Half.Format.BF16;
         tableBase = bf16 ? BF16_TABLE : F16_TABLE;
         mantBits = bf16 ? 7 : 10;
+        mantScale = bf16 ? 0x1p-7f : 0x1p-10f;
         expMask = bf16 ? 0xFF : 0x1F;
         put(x);
         OpenClDevices.execute(this, Range.create(device, n * localSize, localSize), device);
@@ -107,13 +110,13 @@ final class HalfMatvecKernel extends RowReductionKernel {
     /** bf16 table at {@link #BF16_TABLE}, fp16 table at {@link #F16_TABLE}, see the class comment. */
     static float[] widenTables() {
         float[] t = new float[F16_TABLE + 33];
-        fillTable(t, BF16_TABLE, 0xFF, 127, 7);
-        fillTable(t, F16_TABLE, 0x1F, 15, 10);
+        fillTable(t, BF16_TABLE, 0xFF, 127);
+        fillTable(t, F16_TABLE, 0x1F, 15);
         return t;
     }
 
-    private static void fillTable(float[] t, int base, int expMax, int bias, int mantBits) {
-        for (int e = 0; e < expMax; e++) t[base + e] = Math.scalb(1f, Math.max(e, 1) - bias - mantBits);
+    private static void fillTable(float[] t, int base, int expMax, int bias) {
+        for (int e = 0; e < expMax; e++) t[base + e] = Math.scalb(1f, Math.max(e, 1) - bias);
         t[base + expMax] = Float.POSITIVE_INFINITY;
         t[base + expMax + 1] = Float.NaN;
     }
@@ -144,7 +147,7 @@ final class HalfMatvecKernel extends RowReductionKernel {
         int frac = bits & ((1 << mantBits) - 1);
         int significand = exp == 0 ? frac : frac + (1 << mantBits);
         int slot = exp == expMask && frac != 0 ? expMask + 1 : exp;
-        float magnitude = significand * scale[tableBase + slot];
+        float magnitude = (significand * mantScale) * scale[tableBase + slot];
         return (bits & 0x8000) != 0 ? -magnitude : magnitude;
     }
 }

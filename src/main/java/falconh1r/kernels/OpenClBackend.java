@@ -255,6 +255,7 @@ public final class OpenClBackend implements Backend {
     }
 
     /** Uploads the 16-bit weight {@code w} again before its next use, if it is resident. */
+    @Override
     public synchronized void weightsChanged(short[] w) {
         if (resident.get(w) instanceof HalfMatvecKernel kernel) kernel.weightChanged(w);
     }

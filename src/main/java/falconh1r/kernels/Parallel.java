@@ -68,8 +68,10 @@ public final class Parallel implements AutoCloseable {
     public void forRange(int n, int align, boolean parallel, Range body) {
         int units = (n + align - 1) / align;
         int chunks = Math.min(threads, units);
-        // Inline when nested: called from a worker, or from the caller's own chunk (it holds the lock).
-        if (!parallel || chunks <= 1 || isWorker(Thread.currentThread()) || Thread.holdsLock(this)) {
+        // Nested: called from a worker, or from the caller's own chunk (it holds the lock).
+        boolean nested = isWorker(Thread.currentThread()) || Thread.holdsLock(this);
+        if (closed && !nested) throw new IllegalStateException("kernel thread pool is closed");
+        if (!parallel || chunks <= 1 || nested) {
             body.run(0, n);
             return;
         }
