@@ -1,0 +1,91 @@
+package falconh1r.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import falconh1r.io.SafetensorsFile;
+import falconh1r.kernels.Backend;
+import falconh1r.kernels.Backends;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * RoPE tables and rotation, and causal GQA attention (prefill, decode over a cache, left padding),
+ * against transformers 5.24's own functions (fixtures/attention, written by
+ * fixtures/make_attention_fixtures.py). Tolerances: RoPE tables and rotation 2e-6 absolute (f32
+ * sin/cos of the same f32 angle, a few ulps apart); attention 1e-5 absolute + 1e-5 relative.
+ */
+class AttentionTest {
+
+    static SafetensorsFile fx;
+
+    @BeforeAll
+    static void open() {
+        fx = SafetensorsFile.open(Path.of(System.getProperty("falcon.fixtures", "fixtures"), "attention", "attention.safetensors"));
+    }
+
+    @AfterAll
+    static void close() {
+        fx.close();
+    }
+
+    static void assertClose(String what, float[] expected, float[] actual, int from, int to, double atol, double rtol) {
+        double max = 0;
+        int worst = -1;
+        for (int i = from; i < to; i++) {
+            double diff = Math.abs((double) expected[i] - actual[i]);
+            if (!(diff <= atol + rtol * Math.abs(expected[i])) && worst < 0) worst = i;
+            max = Math.max(max, Double.isNaN(diff) ? Double.POSITIVE_INFINITY : diff);
+        }
+        assertTrue(worst < 0, what + ": max |diff| = " + max + "; first bad index " + worst
+                + (worst >= 0 ? " expected " + expected[worst] + " got " + actual[worst] : "")
+                + " (atol " + atol + ", rtol " + rtol + ")");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rope_small", "rope_far"})
+    void ropeMatchesTransformers(String name) {
+        int[] positions = fx.ints(name + ".positions");
+        long[] shape = fx.shape(name + ".x");                      // [L, H, D]
+        int rows = (int) shape[0], heads = (int) shape[1], d = (int) shape[2];
+        Rope rope = new Rope(d, readTheta(name));
+        assertClose(name + " inv_freq", fx.floats(name + ".inv_freq"), rope.invFreq(), 0, d / 2, 0, 1e-7);
+        float[] x = fx.floats(name + ".x");
+        rope.apply(x, rows, heads, positions);
+        assertClose(name + " rotation", fx.floats(name + ".out"), x, 0, x.length, 2e-6, 2e-6);
+    }
+
+    private static double readTheta(String name) {
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(fx.bytes(name + ".theta")).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        return bytes.getDouble();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"attn_prefill", "attn_decode", "attn_left_padded"})
+    void causalGqaAttentionMatchesTransformers(String name) {
+        int[] s = fx.ints(name + ".shape");
+        int rows = s[0], past = s[1], firstKey = s[2], hq = s[3], hkv = s[4], d = s[5];
+        for (String backendName : List.of("scalar", "simd")) {
+            try (Backend backend = Backends.create(backendName, 2)) {
+                float[] out = new float[rows * hq * d];
+                Attention.causal(backend, out, fx.floats(name + ".q"), rows, fx.floats(name + ".k"), fx.floats(name + ".v"),
+                        past, firstKey, hq, hkv, d, (float) Math.pow(d, -0.5), new float[past + rows]);
+                // Rows that see no key (left padding) are NaN in torch and zeros here: compare the rest.
+                int firstRow = Math.max(0, firstKey - past);
+                assertClose(backendName + " " + name, fx.floats(name + ".out"), out, firstRow * hq * d, out.length, 1e-5, 1e-5);
+                for (int i = 0; i < firstRow * hq * d; i++) assertEquals(0f, out[i], "padding row output at " + i);
+            }
+        }
+    }
+
+    @Test
+    void oddHeadDimIsRejected() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Rope(7, 1e4));
+        assertTrue(e.getMessage().contains("head_dim"), e.getMessage());
+    }
+}
