@@ -15,18 +15,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * RoPE tables and rotation, and causal GQA attention (prefill, decode over a cache, left padding),
- * against transformers 5.24's own functions (fixtures/attention, written by
- * fixtures/make_attention_fixtures.py). Tolerances: RoPE tables and rotation 2e-6 absolute (f32
- * sin/cos of the same f32 angle, a few ulps apart); attention 1e-5 absolute + 1e-5 relative.
+ * RoPE tables and rotation, causal GQA attention (prefill, decode over a cache, left padding) and the
+ * SwiGLU MLP with its multipliers, against transformers 5.24's own functions (fixtures/layers,
+ * written by fixtures/make_layer_fixtures.py). Tolerances: RoPE tables and rotation 2e-6 absolute
+ * (f32 sin/cos of the same f32 angle, a few ulps apart); attention and MLP 1e-5 absolute + 1e-5
+ * relative.
  */
-class AttentionTest {
+class LayersTest {
 
     static SafetensorsFile fx;
 
     @BeforeAll
     static void open() {
-        fx = SafetensorsFile.open(Path.of(System.getProperty("falcon.fixtures", "fixtures"), "attention", "attention.safetensors"));
+        fx = SafetensorsFile.open(Path.of(System.getProperty("falcon.fixtures", "fixtures"), "layers", "layers.safetensors"));
     }
 
     @AfterAll
@@ -79,6 +80,27 @@ class AttentionTest {
                 int firstRow = Math.max(0, firstKey - past);
                 assertClose(backendName + " " + name, fx.floats(name + ".out"), out, firstRow * hq * d, out.length, 1e-5, 1e-5);
                 for (int i = 0; i < firstRow * hq * d; i++) assertEquals(0f, out[i], "padding row output at " + i);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp", "mlp_bias"})
+    void mlpMatchesTransformers(String name) {
+        long[] shape = fx.shape(name + ".x");
+        int rows = (int) shape[0], hidden = (int) shape[1], inter = (int) fx.shape(name + ".gate_proj.weight")[0];
+        float[] mult = fx.floats(name + ".multipliers");
+        boolean bias = fx.contains(name + ".gate_proj.bias");
+        Mlp.Weights w = new Mlp.Weights(
+                fx.floats(name + ".gate_proj.weight"), bias ? fx.floats(name + ".gate_proj.bias") : null,
+                fx.floats(name + ".up_proj.weight"), bias ? fx.floats(name + ".up_proj.bias") : null,
+                fx.floats(name + ".down_proj.weight"), bias ? fx.floats(name + ".down_proj.bias") : null,
+                mult[0], mult[1]);
+        for (String backendName : List.of("scalar", "simd")) {
+            try (Backend backend = Backends.create(backendName, 2)) {
+                float[] y = new float[rows * hidden];
+                Mlp.forward(backend, y, fx.floats(name + ".x"), rows, hidden, inter, w, new float[rows * inter], new float[rows * inter]);
+                assertClose(backendName + " " + name, fx.floats(name + ".out"), y, 0, y.length, 1e-5, 1e-5);
             }
         }
     }
