@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * RoPE tables and rotation, causal GQA attention (prefill, decode over a cache, left padding) and the
- * SwiGLU MLP with its multipliers, against transformers 5.24's own functions (fixtures/layers,
+ * SwiGLU MLP with its multipliers and the gated grouped RMSNorm (both gate orders), against transformers 5.24's own functions (fixtures/layers,
  * written by fixtures/make_layer_fixtures.py). Tolerances: RoPE tables and rotation 2e-6 absolute
  * (f32 sin/cos of the same f32 angle, a few ulps apart); attention and MLP 1e-5 absolute + 1e-5
  * relative.
@@ -101,6 +101,22 @@ class LayersTest {
                 float[] y = new float[rows * hidden];
                 Mlp.forward(backend, y, fx.floats(name + ".x"), rows, hidden, inter, w, new float[rows * inter], new float[rows * inter]);
                 assertClose(backendName + " " + name, fx.floats(name + ".out"), y, 0, y.length, 1e-5, 1e-5);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gated_norm_after", "gated_norm_before_g2", "gated_norm_after_g4"})
+    void gatedRmsNormMatchesTransformers(String name) {
+        int[] s = fx.ints(name + ".shape");
+        int rows = s[0], dim = s[1], groups = s[2];
+        boolean normBeforeGate = s[3] == 1;
+        for (String backendName : List.of("scalar", "simd")) {
+            try (Backend backend = Backends.create(backendName, 2)) {
+                float[] out = new float[rows * dim];
+                GatedRmsNorm.forward(backend, out, fx.floats(name + ".y"), fx.floats(name + ".z"), rows, dim, groups,
+                        fx.floats(name + ".weight"), 1e-5f, normBeforeGate, new float[rows * dim]);
+                assertClose(backendName + " " + name, fx.floats(name + ".out"), out, 0, out.length, 1e-5, 1e-5);
             }
         }
     }
