@@ -23,16 +23,6 @@ final class ConfigFields {
         this.source = source;
     }
 
-    String source() {
-        return source;
-    }
-
-    /** Whether the key is present with a non-null value. */
-    boolean present(String key) {
-        JsonNode v = root.get(key);
-        return v != null && !v.isNull();
-    }
-
     /** Whether the key is present, null or not. */
     boolean has(String key) {
         return root.has(key);

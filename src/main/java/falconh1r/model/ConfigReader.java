@@ -1,7 +1,6 @@
 package falconh1r.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -66,10 +65,10 @@ final class ConfigReader {
         int dConv = positive(f, "mamba_d_conv", f.integer("mamba_d_conv", 4));
         int chunk = positive(f, "mamba_chunk_size", f.integer("mamba_chunk_size", 256));
 
-        List<Double> limit = f.numbers("time_step_limit", 2, List.of(0.0, Double.POSITIVE_INFINITY));
-        if (!f.present("time_step_limit") && f.has("time_step_limit")) {
-            throw f.error("time_step_limit", "must be [min, max], got null");
+        if (f.has("time_step_limit") && f.node("time_step_limit").isNull()) {
+            throw f.error("time_step_limit", "must be [min, max], got null"); // the dt clamp indexes it
         }
+        List<Double> limit = f.numbers("time_step_limit", 2, List.of(0.0, Double.POSITIVE_INFINITY));
         if (limit.contains(Double.NaN)) throw f.error("time_step_limit", "NaN bound in " + limit);
 
         List<Double> ssmMult = finite(f, "ssm_multipliers", f.numbers("ssm_multipliers", 5, List.of(1.0, 1.0, 1.0, 1.0, 1.0)));
