@@ -53,6 +53,11 @@ public final class FalconH1Parameters {
         return v;
     }
 
+    /** The tensor's values, or null when this model has no such tensor (a bias the config turns off). */
+    public float[] getOrNull(String name) {
+        return values.get(name);
+    }
+
     /** A copy of the tensor's shape. */
     public int[] shape(String name) {
         int[] s = shapes.get(name);
