@@ -1,5 +1,6 @@
 package falconh1r.kernels;
 
+import falconh1r.testing.Close;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
-import static falconh1r.kernels.Close.assertClose;
+import static falconh1r.testing.Close.assertClose;
 import static falconh1r.kernels.SimdBackendTest.PRODUCT_ATOL;
 import static falconh1r.kernels.SimdBackendTest.PRODUCT_RTOL;
 import static falconh1r.kernels.SimdBackendTest.absProducts;

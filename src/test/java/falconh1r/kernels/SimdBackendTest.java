@@ -1,6 +1,6 @@
 package falconh1r.kernels;
 
-import static falconh1r.kernels.Close.assertClose;
+import static falconh1r.testing.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

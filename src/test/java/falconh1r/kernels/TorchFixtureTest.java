@@ -1,6 +1,7 @@
 package falconh1r.kernels;
 
 import falconh1r.io.SafetensorsFile;
+import falconh1r.testing.Close;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

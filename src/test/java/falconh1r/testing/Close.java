@@ -1,4 +1,4 @@
-package falconh1r.kernels;
+package falconh1r.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -7,10 +7,20 @@ import static org.junit.jupiter.api.Assertions.fail;
  * (llm.c's {@code tol + |ref|·eps}). NaN must match NaN and infinities must match exactly. On
  * failure the message gives the case (with its seed), the worst index and the max |diff|.
  */
-final class Close {
+public final class Close {
     private Close() {}
 
-    static void assertClose(String what, float[] expected, float[] actual, int n, double atol, double rtol) {
+    /** The largest {@code |a−e|} over the first {@code n} elements, ignoring NaN and infinite pairs (for reports). */
+    public static double maxAbsDiff(float[] expected, float[] actual, int n) {
+        double max = 0;
+        for (int i = 0; i < n; i++) {
+            double diff = Math.abs((double) actual[i] - expected[i]);
+            if (Double.isFinite(diff)) max = Math.max(max, diff);
+        }
+        return max;
+    }
+
+    public static void assertClose(String what, float[] expected, float[] actual, int n, double atol, double rtol) {
         assertClose(what, expected, 0, actual, 0, n, atol, rtol, null);
     }
 
@@ -18,7 +28,7 @@ final class Close {
      * As above with a per-element scale: {@code |a−e| ≤ atol + rtol·scale[i]} (for dot products,
      * {@code scale[i] = Σ|aⱼ·bⱼ|}, the quantity float rounding error is proportional to).
      */
-    static void assertClose(String what, float[] expected, int eOff, float[] actual, int aOff, int n,
+    public static void assertClose(String what, float[] expected, int eOff, float[] actual, int aOff, int n,
                             double atol, double rtol, double[] scale) {
         double maxDiff = 0;
         int worst = -1;

@@ -1,0 +1,199 @@
+package falconh1r.model;
+
+import falconh1r.kernels.Backend;
+
+/**
+ * The selective scan of Mamba2 in its two forms from the "state space duality" (SSD) paper, for one
+ * sequence (the caller loops over the batch). Per head {@code h}, with {@code g = h / (H/G)}:
+ * <pre>
+ *   S_t = exp(dt[t,h]·A[h]) · S_{t-1} + dt[t,h] · x[t,h] ⊗ B[t,g]      S: [P, N]
+ *   y[t,h] = S_t · C[t,g]                                               y: [P]
+ * </pre>
+ * Shapes, all row-major {@code float[]}: x [L, H, P], dt [L, H] (already softplus'd and clamped),
+ * A [H] (negative, {@code -exp(A_log)}), B and C [L, G, N], state [H, P, N], y [L, H, P].
+ *
+ * <p>{@code y} is the scan alone, <em>without</em> the D skip: transformers' {@code mamba2_chunk_scan}
+ * adds {@code D[h]·x} after the scan ({@code D_residual}, from the undiscretized x) and
+ * {@code mamba2_selective_state_update} adds it after {@code state·C}; the mixer adds {@code D·x}
+ * itself, the same for both paths.
+ *
+ * <p>{@code state} is in/out in every method: it holds the initial state (zeros in a plain prefill)
+ * and receives the final state, as the decode step's {@code state.copy_(...)} does and as
+ * {@code mamba2_chunk_scan(initial_states=..., return_final_states=True)} returns it.
+ */
+public final class SsdScan {
+
+    /**
+     * Sizes: {@code heads} (H) heads of {@code headDim} (P) channels; B and C in {@code groups} (G)
+     * groups of {@code stateSize} (N); head h reads group {@code h / (H/G)} (transformers'
+     * {@code repeat_interleave(H // G, dim=2)}).
+     */
+    public record Dims(int heads, int headDim, int groups, int stateSize) {
+        public Dims {
+            if (heads < 1 || headDim < 1 || groups < 1 || stateSize < 1) {
+                throw new IllegalArgumentException("SSD sizes must be positive: " + this);
+            }
+            if (heads % groups != 0) {
+                throw new IllegalArgumentException("SSD heads (" + heads + ") not divisible by groups (" + groups + ")");
+            }
+        }
+
+        int headsPerGroup() {
+            return heads / groups;
+        }
+    }
+
+    private SsdScan() {}
+
+    /**
+     * One decode token, as transformers' {@code mamba2_selective_state_update} with {@code D = None},
+     * {@code z = None} (dt already positive): {@code state = state·exp(dt·A) + (dt·B)·x},
+     * {@code y = state·C}.
+     *
+     * @param x     [H, P]
+     * @param dt    [H]
+     * @param a     A [H]
+     * @param b     B [G, N]
+     * @param c     C [G, N]
+     * @param state [H, P, N], updated in place
+     * @param y     [H, P], written
+     */
+    public static void step(Dims d, float[] x, float[] dt, float[] a, float[] b, float[] c, float[] state, float[] y) {
+        checkShapes(d, 1, x, dt, a, b, c, state, y);
+        stepAt(d, 0, x, dt, a, b, c, state, y);
+    }
+
+    /**
+     * The per-token recurrence over {@code length} tokens: {@link #step} at every position. This is
+     * the oracle for {@link #chunked}.
+     */
+    public static void sequential(Dims d, int length, float[] x, float[] dt, float[] a, float[] b, float[] c,
+                                  float[] state, float[] y) {
+        checkShapes(d, length, x, dt, a, b, c, state, y);
+        for (int t = 0; t < length; t++) stepAt(d, t, x, dt, a, b, c, state, y);
+    }
+
+    /** {@link #step} for token {@code t} of the [L, ...] arrays. */
+    private static void stepAt(Dims d, int t, float[] x, float[] dt, float[] a, float[] b, float[] c,
+                               float[] state, float[] y) {
+        int hN = d.heads(), p = d.headDim(), n = d.stateSize(), gN = d.groups() * n;
+        for (int h = 0; h < hN; h++) {
+            float dth = dt[t * hN + h];
+            float dA = (float) Math.exp(dth * a[h]);
+            int bc = t * gN + (h / d.headsPerGroup()) * n;       // B[t, g], C[t, g]
+            int xy = (t * hN + h) * p;                            // x[t, h], y[t, h]
+            for (int i = 0; i < p; i++) {
+                float xi = x[xy + i];
+                int s = (h * p + i) * n;                          // state[h, i]
+                float acc = 0f;
+                for (int j = 0; j < n; j++) {
+                    float v = state[s + j] * dA + (dth * b[bc + j]) * xi;
+                    state[s + j] = v;
+                    acc += v * c[bc + j];
+                }
+                y[xy + i] = acc;
+            }
+        }
+    }
+
+    /**
+     * The chunked SSD algorithm of transformers' {@code mamba2_chunk_scan} (called by
+     * {@code FalconH1Mixer.forward}'s chunk form; {@code torch_forward} in older versions), with
+     * {@code D = None}. For each chunk of {@code chunkSize} tokens (Q) and each head:
+     * <ol>
+     *   <li>diagonal block: {@code Y_diag = (C·Bᵀ ∘ exp(segment_sum(A·dt))) · (x·dt)};
+     *   <li>state to output: {@code Y_off = exp(cumsum(A·dt)) ∘ (C · S_startᵀ)} from the state at the chunk start;
+     *   <li>chunk state: {@code Σ_l exp(A_cumsum[last] - A_cumsum[l]) · B[l] ⊗ (x·dt)[l]};
+     *   <li>inter-chunk recurrence: {@code S ← exp(A_cumsum[last])·S + chunk state}.
+     * </ol>
+     * transformers writes step 4 as one product with {@code exp(segment_sum(pad(A_cumsum[..., -1])))}
+     * over all chunk states; this runs it as the recurrence that product unrolls (equal in exact
+     * arithmetic), so the state stays one [H, P, N] array. transformers zero-pads the last chunk to Q
+     * ({@code pad_tensor_by_size}); a padded step adds exactly 0 to the cumulative sum of A·dt and to
+     * every sum over positions, so the last chunk is computed at its real length instead.
+     * The products C·Bᵀ (one per group, shared by its heads), M·(x·dt), C·Sᵀ and (x·dt)ᵀ·(B∘decay)
+     * go through {@code backend.matmul}.
+     */
+    public static void chunked(Backend backend, Dims d, int length, int chunkSize, float[] x, float[] dt, float[] a,
+                               float[] b, float[] c, float[] state, float[] y) {
+        if (chunkSize < 1) throw new IllegalArgumentException("chunk size must be positive: " + chunkSize);
+        checkShapes(d, length, x, dt, a, b, c, state, y);
+        int hN = d.heads(), p = d.headDim(), n = d.stateSize(), gN = d.groups() * n, q = Math.min(chunkSize, length);
+        float[] cg = new float[q * n], bg = new float[q * n];     // C, B of one group in one chunk: [Q, N]
+        float[] cb = new float[q * q];                            // C·Bᵀ: [Q(l), Q(s)]
+        float[] ad = new float[q], acs = new float[q];            // A·dt and its cumsum: [Q]
+        float[] m = new float[q * q];                             // (C·Bᵀ) ∘ exp(segment_sum): [Q, Q]
+        float[] xdT = new float[p * q];                           // (x·dt)ᵀ: [P, Q]
+        float[] bdT = new float[n * q];                           // (B ∘ decay_states)ᵀ: [N, Q]
+        float[] yd = new float[q * p], yo = new float[q * p];     // Y_diag, C·Sᵀ: [Q, P]
+        float[] sc = new float[p * n];                            // chunk state: [P, N]
+        for (int c0 = 0; c0 < length; c0 += chunkSize) {
+            int len = Math.min(chunkSize, length - c0);
+            for (int g = 0; g < d.groups(); g++) {
+                for (int l = 0; l < len; l++) {
+                    System.arraycopy(c, (c0 + l) * gN + g * n, cg, l * n, n);
+                    System.arraycopy(b, (c0 + l) * gN + g * n, bg, l * n, n);
+                }
+                backend.matmul(cb, cg, bg, len, len, n);          // G = einsum("bclhn,bcshn->bclsh", C, B)
+                for (int h = g * d.headsPerGroup(); h < (g + 1) * d.headsPerGroup(); h++) {
+                    float run = 0f;
+                    for (int l = 0; l < len; l++) {
+                        float dtl = dt[(c0 + l) * hN + h];
+                        ad[l] = a[h] * dtl;
+                        run += ad[l];
+                        acs[l] = run;
+                        int xo = ((c0 + l) * hN + h) * p;
+                        for (int i = 0; i < p; i++) xdT[i * len + l] = x[xo + i] * dtl;
+                    }
+                    // 1. diagonal block: M[l, s] = G[l, s]·exp(Σ_{k=s+1..l} A·dt[k]) for s ≤ l, else 0
+                    for (int s = 0; s < len; s++) {
+                        float seg = 0f;                           // segment_sum's masked cumsum, in its order
+                        for (int l = 0; l < s; l++) m[l * len + s] = 0f;
+                        for (int l = s; l < len; l++) {
+                            if (l > s) seg += ad[l];
+                            m[l * len + s] = cb[l * len + s] * (float) Math.exp(seg);
+                        }
+                    }
+                    backend.matmul(yd, m, xdT, len, p, len);      // Y_diag = einsum("bclsh,bcshp->bclhp", M, x·dt)
+                    // 2. state -> output, from the state at the chunk start: C_times_states · exp(A_cumsum)
+                    backend.matmul(yo, 0, cg, 0, state, h * p * n, len, p, n);
+                    for (int l = 0; l < len; l++) {
+                        float decayOut = (float) Math.exp(acs[l]);
+                        int yoff = ((c0 + l) * hN + h) * p;
+                        for (int i = 0; i < p; i++) y[yoff + i] = yd[l * p + i] + yo[l * p + i] * decayOut;
+                    }
+                    // 3. chunk state: einsum("bclhn,bclhp->bchpn", B · decay_states, x·dt)
+                    float last = acs[len - 1];
+                    for (int l = 0; l < len; l++) {
+                        float decay = (float) Math.exp(last - acs[l]);
+                        for (int j = 0; j < n; j++) bdT[j * len + l] = bg[l * n + j] * decay;
+                    }
+                    backend.matmul(sc, xdT, bdT, p, n, len);
+                    // 4. inter-chunk recurrence: S ← exp(A_cumsum[last])·S + chunk state
+                    float decayChunk = (float) Math.exp(last);
+                    int so = h * p * n;
+                    for (int k = 0; k < p * n; k++) state[so + k] = state[so + k] * decayChunk + sc[k];
+                }
+            }
+        }
+    }
+
+    private static void checkShapes(Dims d, int length, float[] x, float[] dt, float[] a, float[] b, float[] c,
+                                    float[] state, float[] y) {
+        if (length < 0) throw new IllegalArgumentException("negative sequence length " + length);
+        long hp = (long) d.heads() * d.headDim(), gn = (long) d.groups() * d.stateSize();
+        check("x", x, length * hp);
+        check("dt", dt, (long) length * d.heads());
+        check("A", a, d.heads());
+        check("B", b, length * gn);
+        check("C", c, length * gn);
+        check("state", state, hp * d.stateSize());
+        check("y", y, length * hp);
+    }
+
+    private static void check(String name, float[] array, long need) {
+        if (array.length < need) {
+            throw new IllegalArgumentException("SSD " + name + " holds " + array.length + " floats, needs " + need);
+        }
+    }
+}
