@@ -5,12 +5,19 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import falconh1r.io.DType;
+import falconh1r.io.SafetensorsWriter;
+import falconh1r.kernels.Backend;
+import falconh1r.kernels.ScalarBackend;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Writes random-initialised checkpoints for fixtures/check_java_checkpoint.py, which loads them with
- * transformers' {@code FalconH1ForCausalLM.from_pretrained}. Runs only with
- * {@code -Dfalcon.exportDir=DIR} (one sub-folder per config); see fixtures/README.md.
+ * Random-initialised checkpoints written by Java, for fixtures/check_java_checkpoint.py, which loads
+ * them with transformers' {@code FalconH1ForCausalLM.from_pretrained} and compares its logits with
+ * the Java forward's. With {@code -Dfalcon.exportDir=DIR} they go to DIR (one sub-folder per
+ * config); otherwise to a temporary folder; see fixtures/README.md.
  */
 class JavaCheckpointExportTest {
     static final String TINY = """
@@ -33,11 +40,32 @@ class JavaCheckpointExportTest {
                     "ssm_multipliers": [0.3535533905932738, 0.25, 0.3535533905932738, 0.5, 0.3535533905932738],
                     "mlp_multipliers": [0.8838834764831844, 0.5859375], "time_step_limit": [0.0, Infinity]}""");
 
+    static final int[] IDS = {1, 5, 9, 3, 7, 2, 4, 8, 6, 10, 11};
+
+    /**
+     * Writes each checkpoint (to {@code -Dfalcon.exportDir} or a temporary folder) with the Java
+     * forward's logits for {@link #IDS} beside it, and checks that the reloaded checkpoint gives the
+     * same logits bit for bit (f32 weights round-trip exactly).
+     */
     @Test
-    void export() {
+    void exportedCheckpointsReloadToTheSameLogits(@TempDir Path tmp) {
         String dir = System.getProperty("falcon.exportDir");
-        assumeTrue(dir != null, "set -Dfalcon.exportDir=DIR to write the checkpoints");
-        CONFIGS.forEach((name, json) ->
-                FalconH1Parameters.init(FalconH1Config.parse(json, name), 20260101L).save(Path.of(dir, name)));
+        Path root = dir != null ? Path.of(dir) : tmp;
+        try (Backend backend = new ScalarBackend()) {
+            CONFIGS.forEach((name, json) -> {
+                Path out = root.resolve(name);
+                FalconH1Parameters params = FalconH1Parameters.init(FalconH1Config.parse(json, name), 20260101L);
+                params.save(out);
+                float[] logits = new FalconH1(params, backend).forward(IDS, null, 0).logits();
+                long[] ids = new long[IDS.length];
+                for (int i = 0; i < IDS.length; i++) ids[i] = IDS[i];
+                new SafetensorsWriter()
+                        .addLongs("input_ids", new long[] {IDS.length}, ids)
+                        .add("logits", DType.F32, new long[] {IDS.length, params.config().vocabSize()}, logits)
+                        .write(out.resolve("java_logits.safetensors"));
+                float[] reloaded = new FalconH1(FalconH1Parameters.load(out), backend).forward(IDS, null, 0).logits();
+                assertArrayEquals(logits, reloaded, name + ": logits after save and load");
+            });
+        }
     }
 }
