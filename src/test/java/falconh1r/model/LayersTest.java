@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import falconh1r.io.SafetensorsFile;
 import falconh1r.kernels.Backend;
 import falconh1r.kernels.Backends;
+import falconh1r.testing.Close;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -35,17 +36,9 @@ class LayersTest {
         fx.close();
     }
 
+    /** Elements [from, to) of both arrays within {@code atol + rtol·|e|}; max |diff| on failure. */
     static void assertClose(String what, float[] expected, float[] actual, int from, int to, double atol, double rtol) {
-        double max = 0;
-        int worst = -1;
-        for (int i = from; i < to; i++) {
-            double diff = Math.abs((double) expected[i] - actual[i]);
-            if (!(diff <= atol + rtol * Math.abs(expected[i])) && worst < 0) worst = i;
-            max = Math.max(max, Double.isNaN(diff) ? Double.POSITIVE_INFINITY : diff);
-        }
-        assertTrue(worst < 0, what + ": max |diff| = " + max + "; first bad index " + worst
-                + (worst >= 0 ? " expected " + expected[worst] + " got " + actual[worst] : "")
-                + " (atol " + atol + ", rtol " + rtol + ")");
+        Close.assertClose(what, expected, from, actual, from, to - from, atol, rtol, null);
     }
 
     @ParameterizedTest
