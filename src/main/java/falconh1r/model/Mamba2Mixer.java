@@ -18,19 +18,44 @@ import falconh1r.kernels.Backend;
  * </pre>
  *
  * {@code mask} zeroes the first {@code padding} rows (left padding, transformers'
- * {@code apply_mask_to_padding_states}). The mup vector scales the five parts of the in_proj output
+ * {@code apply_mask_to_padding_states}).
+ *
+ * <p>One function serves the three ways transformers runs the mixer:
+ * <ul>
+ *   <li>no cache ({@code state == null}): conv over the sequence, SSD chunk scan from a zero state;
+ *   <li>prefill ({@code state} given, {@code continuing} false): as above from the (zero) state in
+ *       {@code state}, which receives the final SSM state, and the conv window is filled with the
+ *       last K conv inputs ({@code update_conv_state});
+ *   <li>continuing ({@code continuing} true): each row is one {@link CausalConv1d#step} on the
+ *       window ({@code causal_conv1d_update}), and a single token is one {@link SsdScan#step}
+ *       ({@code mamba2_selective_state_update}; several are a chunk scan from the cached state).
+ *       dt is clamped to time_step_limit here too — transformers' single-token path does not
+ *       (it passes no {@code dt_limit}), which only the full forward agrees with.
+ * </ul> The mup vector scales the five parts of the in_proj output
  * by {@code ssm_multipliers} [z, x, B, C, dt] ({@code compute_mup_vector}). The ssm_out multiplier is
  * the caller's (the decoder layer applies it).
  */
 public final class Mamba2Mixer {
     private Mamba2Mixer() {}
 
+    /** The uncached forward (a zero initial state, nothing kept). */
     public static void forward(Backend backend, FalconH1Parameters p, int layer, float[] x, int length, int padding,
                                float[] out) {
+        forward(backend, p, layer, x, length, padding, null, false, out);
+    }
+
+    /**
+     * @param padding    rows of this call to mask (left padding of a prefill; 0 when continuing)
+     * @param state      the layer's cache entry to fill or continue from, or null
+     * @param continuing whether {@code state} already holds a prefix of the sequence
+     */
+    public static void forward(Backend backend, FalconH1Parameters p, int layer, float[] x, int length, int padding,
+                               FalconH1Cache.Mamba state, boolean continuing, float[] out) {
+        if (continuing && state == null) throw new IllegalArgumentException("continuing a Mamba state needs the state");
         FalconH1Config c = p.config();
         int d = c.hiddenSize(), inner = c.mambaDSsm(), heads = c.mambaNHeads(), headDim = c.mambaDHead();
-        int groups = c.mambaNGroups(), state = c.mambaDState(), convDim = c.convDim(), proj = c.inProjSize();
-        int gn = groups * state, kernel = c.mambaDConv();
+        int groups = c.mambaNGroups(), stateSize = c.mambaDState(), convDim = c.convDim(), proj = c.inProjSize();
+        int gn = groups * stateSize, kernel = c.mambaDConv();
         String pre = ParameterShapes.layer(layer, "mamba.");
 
         // 1. input projection with the µP multipliers
@@ -52,7 +77,18 @@ public final class Mamba2Mixer {
 
         // 2. causal depthwise convolution + SiLU, padding rows zeroed again
         float[] conv = new float[length * convDim];
-        CausalConv1d.forward(xbc, length, convDim, p.get(pre + "conv1d.weight"), kernel, p.getOrNull(pre + "conv1d.bias"), conv);
+        float[] convWeight = p.get(pre + "conv1d.weight"), convBias = p.getOrNull(pre + "conv1d.bias");
+        if (continuing) {
+            float[] in = new float[convDim], o = new float[convDim];
+            for (int t = 0; t < length; t++) {
+                System.arraycopy(xbc, t * convDim, in, 0, convDim);
+                CausalConv1d.step(in, convDim, convWeight, kernel, convBias, state.convWindow(), o);
+                System.arraycopy(o, 0, conv, t * convDim, convDim);
+            }
+        } else {
+            CausalConv1d.forward(xbc, length, convDim, convWeight, kernel, convBias, conv);
+            if (state != null) CausalConv1d.fillWindow(xbc, length, convDim, kernel, state.convWindow());
+        }
         backend.silu(conv, conv, length * convDim);
         java.util.Arrays.fill(conv, 0, padding * convDim, 0f);
         float[] xs = new float[length * inner], b = new float[length * gn], cc = new float[length * gn];
@@ -73,10 +109,15 @@ public final class Mamba2Mixer {
         float[] a = new float[heads];
         for (int h = 0; h < heads; h++) a[h] = (float) -Math.exp(aLog[h]);
 
-        // 4. the SSD scan from a zero state, then the D skip
+        // 4. the SSD scan from the cached (or a zero) state, then the D skip
         float[] y = new float[length * inner];
-        SsdScan.chunked(backend, new SsdScan.Dims(heads, headDim, groups, state), length, c.mambaChunkSize(),
-                xs, dt, a, b, cc, new float[heads * headDim * state], y);
+        SsdScan.Dims dims = new SsdScan.Dims(heads, headDim, groups, stateSize);
+        float[] ssm = state == null ? new float[heads * headDim * stateSize] : state.ssmState();
+        if (continuing && length == 1) {
+            SsdScan.step(dims, xs, dt, a, b, cc, ssm, y);
+        } else {
+            SsdScan.chunked(backend, dims, length, c.mambaChunkSize(), xs, dt, a, b, cc, ssm, y);
+        }
         float[] dSkip = p.get(pre + "D");
         for (int t = 0; t < length; t++) {
             for (int h = 0; h < heads; h++) {

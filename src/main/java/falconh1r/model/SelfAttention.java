@@ -24,6 +24,19 @@ public final class SelfAttention {
      */
     public static void forward(Backend backend, FalconH1Parameters p, int layer, Rope rope, float[] x, int length,
                                int[] positions, int padding, float[] out) {
+        forward(backend, p, layer, rope, x, length, positions, padding, null, out);
+    }
+
+    /**
+     * As above, attending over the cached keys too: the new k and v (after RoPE and the key
+     * multiplier, as transformers' cache stores them) are appended to {@code kv}, and query row i
+     * sits at cache position {@code past + i}.
+     *
+     * @param padding left padding of the whole sequence (keys before it masked)
+     * @param kv      the layer's KV cache, or null for the uncached forward
+     */
+    public static void forward(Backend backend, FalconH1Parameters p, int layer, Rope rope, float[] x, int length,
+                               int[] positions, int padding, FalconH1Cache.Kv kv, float[] out) {
         FalconH1Config c = p.config();
         int d = c.hiddenSize(), hq = c.numAttentionHeads(), hkv = c.numKeyValueHeads(), hd = c.headDim();
         String pre = ParameterShapes.layer(layer, "self_attn.");
@@ -34,9 +47,16 @@ public final class SelfAttention {
         backend.scale(k, 0, k.length, (float) c.keyMultiplier());
         rope.apply(q, length, hq, positions);
         rope.apply(k, length, hkv, positions);
+        float[] keys = k, values = v;
+        int past = 0;
+        if (kv != null) {
+            past = kv.append(k, v, length);
+            keys = kv.keys();
+            values = kv.values();
+        }
         float[] attended = new float[length * hq * hd];
-        Attention.causal(backend, attended, q, length, k, v, 0, padding, hq, hkv, hd, (float) Math.pow(hd, -0.5),
-                new float[length]);
+        Attention.causal(backend, attended, q, length, keys, values, past, padding, hq, hkv, hd, (float) Math.pow(hd, -0.5),
+                new float[past + length]);
         Linear.forward(backend, out, attended, length, p.get(pre + "o_proj.weight"), p.getOrNull(pre + "o_proj.bias"), d, hq * hd);
     }
 }
