@@ -14,8 +14,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code falcon-h1r generate}: greedy continuation of token-id prompts with the cached decode. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Prefills each --ids prompt, then decodes --max-new-tokens tokens greedily (argmax, ties to",
-            "the lowest id, as transformers' generate(do_sample=False)) and prints the new ids, one line per",
+        description = {"Greedy continuation of token-id prompts (cached decode).",
+            "Prefills each --ids prompt, then decodes --max-new-tokens tokens greedily (argmax, ties to the",
+            "lowest id, as transformers' generate(do_sample=False)) and prints the new ids, one line per",
             "prompt. Several prompts form a left-padded batch as transformers pads it."})
 final class GenerateCommand implements Callable<Integer> {
 

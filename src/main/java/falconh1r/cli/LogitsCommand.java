@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code falcon-h1r logits}: the full forward's logits for one or more id sequences. */
 @Command(name = "logits", mixinStandardHelpOptions = true,
-        description = {"Runs each --ids sequence through the model (separately, positions 0..L-1) and writes",
+        description = {"Full-forward logits of token-id sequences, to a safetensors file.",
+            "Runs each --ids sequence through the model (separately, positions 0..L-1) and writes",
             "FILE.safetensors with 'logits' F32 [B, Lmax, V] (right-padded with zeros) and 'lengths' I64 [B].",
             "Prints the top-5 next tokens (id=logit) after each sequence's last position."})
 final class LogitsCommand implements Callable<Integer> {
