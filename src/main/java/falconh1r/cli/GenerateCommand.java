@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
         description = {"Greedy continuation of token-id prompts (cached decode).",
             "Prefills each --ids prompt, then decodes --max-new-tokens tokens greedily (argmax, ties to the",
             "lowest id, as transformers' generate(do_sample=False)) and prints the new ids, one line per",
-            "prompt. Several prompts form a left-padded batch as transformers pads it."})
+            "prompt. Several prompts form a left-padded batch as transformers pads it. The decode clamps dt",
+            "to time_step_limit as the full forward does (transformers' cached step does not)."})
 final class GenerateCommand implements Callable<Integer> {
 
     @Spec
@@ -45,7 +46,7 @@ final class GenerateCommand implements Callable<Integer> {
             int vocab = params.config().vocabSize();
             int[][] prompts = new int[ids.size()][];
             for (int s = 0; s < prompts.length; s++) prompts[s] = LogitsCommand.parseIds(ids.get(s), s, vocab);
-            try (Backend b = Backends.create(backend, threads != null ? threads : Runtime.getRuntime().availableProcessors())) {
+            try (Backend b = UserError.backend(backend, threads)) {
                 FalconH1.Generation[] out = new FalconH1(params, b).generate(prompts, maxNewTokens);
                 for (FalconH1.Generation g : out) {
                     StringBuilder line = new StringBuilder();

@@ -53,7 +53,7 @@ final class LogitsCommand implements Callable<Integer> {
             float[] logits = new float[Math.multiplyExact(Math.multiplyExact(batch, maxLength), vocab)];
             long[] lengths = new long[batch];
             PrintWriter o = spec.commandLine().getOut();
-            try (Backend b = Backends.create(backend, threads != null ? threads : Runtime.getRuntime().availableProcessors())) {
+            try (Backend b = UserError.backend(backend, threads)) {
                 FalconH1 net = new FalconH1(params, b);
                 for (int s = 0; s < batch; s++) {
                     int[] seq = sequences.get(s);

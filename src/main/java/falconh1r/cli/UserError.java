@@ -1,6 +1,8 @@
 package falconh1r.cli;
 
 import falconh1r.io.SafetensorsException;
+import falconh1r.kernels.Backend;
+import falconh1r.kernels.Backends;
 import falconh1r.model.ConfigException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
@@ -21,17 +23,29 @@ final class UserError extends RuntimeException {
     }
 
     /**
-     * Runs {@code body}; a {@link UserError}, {@link ConfigException}, {@link SafetensorsException},
-     * {@link UncheckedIOException} or {@link IllegalArgumentException} becomes one line
+     * Runs {@code body}; a {@link UserError}, {@link ConfigException}, {@link SafetensorsException} or
+     * {@link UncheckedIOException} becomes one line
      * {@code "falcon-h1r <command>: <message>"} on the command line's stderr and exit code 2.
      */
     static int run(CommandLine commandLine, Callable<Integer> body) throws Exception {
         try {
             return body.call();
-        } catch (UserError | ConfigException | SafetensorsException | IllegalArgumentException e) {
+        } catch (UserError | ConfigException | SafetensorsException e) {
             return fail(commandLine, e.getMessage());
         } catch (UncheckedIOException e) {
             return fail(commandLine, e.getMessage() + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""));
+        }
+    }
+
+    /**
+     * The backend the user named ({@code --backend}, {@code --threads}): an unknown name is the
+     * user's error, not the library's.
+     */
+    static Backend backend(String name, Integer threads) {
+        try {
+            return Backends.create(name, threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--backend: " + e.getMessage());
         }
     }
 

@@ -30,6 +30,7 @@ final class ConfigReader {
             throw f.error("num_key_value_heads", kv + " does not divide num_attention_heads " + heads);
         }
         int headDim = positive(f, "head_dim", f.integer("head_dim", hidden / heads));
+        if (headDim % 2 != 0) throw f.error("head_dim", "must be even (RoPE rotates pairs), got " + headDim);
 
         String act = f.text("hidden_act", "silu");
         if (!act.equals("silu")) throw f.error("hidden_act", "only \"silu\" is implemented, got \"" + act + "\"");
