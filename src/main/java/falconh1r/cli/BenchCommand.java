@@ -1,13 +1,19 @@
 package falconh1r.cli;
 
 import falconh1r.bench.MatmulBench;
+import falconh1r.bench.ModelBench;
+import falconh1r.kernels.Backends;
+import falconh1r.model.FalconH1Config;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code falcon-h1r bench ...}: speed measurements printed as one line each. */
 @Command(name = "bench", description = "Benchmarks (see BENCHMARKS.md and bench/compare.sh).",
-        subcommands = {BenchCommand.Matmul.class})
+        subcommands = {BenchCommand.Matmul.class, BenchCommand.Model.class})
 public final class BenchCommand {
 
     @Command(name = "matmul", mixinStandardHelpOptions = true,
@@ -38,6 +44,50 @@ public final class BenchCommand {
             int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
             System.out.println(MatmulBench.run(backend, m, n, k, dtype, t, warmup, seconds).line());
             return 0;
+        }
+    }
+
+    @Command(name = "model", mixinStandardHelpOptions = true,
+            description = {"Times a random-initialised Falcon-H1 of a config: prefill of a --prompt-token prompt,",
+                "then --decode greedy cached decode steps, for --batch independent sequences.",
+                "Prints one line with prefill and decode tokens/s (all rows) and the peak heap",
+                "(sum of the heap pools' peak usage). See bench/model_compare.sh."})
+    static final class Model implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--config", required = true, paramLabel = "CONFIG.json", description = "a Falcon-H1 config.json")
+        Path config;
+        @Option(names = "--seed", defaultValue = "0", description = "weight and prompt seed (default ${DEFAULT-VALUE})")
+        long seed;
+        @Option(names = "--prompt", defaultValue = "512", description = "prompt tokens per row (default ${DEFAULT-VALUE})")
+        int prompt;
+        @Option(names = "--decode", defaultValue = "32", description = "greedy decode steps (default ${DEFAULT-VALUE})")
+        int decode;
+        @Option(names = "--batch", defaultValue = "1", description = "independent sequences (default ${DEFAULT-VALUE})")
+        int batch;
+        @Option(names = "--dtype", defaultValue = "f32", description = "f32 (bf16: not yet supported) (default ${DEFAULT-VALUE})")
+        String dtype;
+        @Option(names = "--backend", defaultValue = "simd", description = Backends.NAMES + " (default ${DEFAULT-VALUE})")
+        String backend;
+        @Option(names = "--threads", description = "threads (default: all processors)")
+        Integer threads;
+        @Option(names = "--repeats", defaultValue = "1", description = "measurements; medians reported (default ${DEFAULT-VALUE})")
+        int repeats;
+
+        @Override
+        public Integer call() throws Exception {
+            return UserError.run(spec.commandLine(), () -> {
+                if (dtype.equals("bf16")) {
+                    throw new UserError("--dtype bf16 is not yet supported: FalconH1Parameters widens every weight to f32 "
+                            + "(packed bf16 weights exist only for the matvec kernel, see bench matmul --dtype bf16)");
+                }
+                if (!dtype.equals("f32")) throw new UserError("--dtype must be f32 or bf16, got " + dtype);
+                int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+                ModelBench.Result r = ModelBench.run(FalconH1Config.read(config), seed, prompt, decode, batch, backend, t, repeats);
+                spec.commandLine().getOut().println(r.line());
+                spec.commandLine().getOut().flush();
+                return 0;
+            });
         }
     }
 }
