@@ -5,10 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The whole Falcon-H1 causal LM for one sequence, as transformers' {@code FalconH1ForCausalLM}: the
- * forward without a cache ({@link #forward}), the cached path ({@link #prefill} fills a
- * {@link FalconH1Cache}, {@link #decode} advances it one token) and greedy {@link #generate}. All
- * three run the same layer code (one private {@code run}; the mixer and attention take the cache):
+ * The whole Falcon-H1 causal LM, as transformers' {@code FalconH1ForCausalLM}: the forward of one
+ * sequence without a cache ({@link #forward}), the cached path ({@link #prefill} fills a
+ * {@link FalconH1Cache}; {@link #decode} advances one cache, or a batch of caches, by one token) and
+ * greedy {@link #generate}. All run the same layer code (one private {@code run}; the mixer and
+ * attention take the caches). Its rows are either the tokens of one sequence (forward, prefill) or
+ * one token of each of B sequences (decode): every Linear is one matmul over all rows, so a decode
+ * step over B caches reads each weight once; only the conv step, the SSM step, RoPE and attention
+ * run per sequence:
  *
  * <pre>
  * h = embed_tokens[ids] · embedding_multiplier                                      [L, D]
@@ -37,12 +41,27 @@ public final class FalconH1 {
     private final Backend backend;
     private final Rope rope;
 
+    /**
+     * Registers every matmul weight (the 2-D projection weights and the LM head) with the backend
+     * ({@link Backend#registerWeight}), so a device backend keeps them resident.
+     */
     public FalconH1(FalconH1Parameters parameters, Backend backend) {
         this.p = parameters;
         this.c = parameters.config();
         this.backend = backend;
         this.rope = new Rope(c.headDim(), c.ropeTheta());
+        for (int layer = 0; layer < c.numHiddenLayers(); layer++) {
+            for (String name : MATMUL_WEIGHTS) backend.registerWeight(p.get(ParameterShapes.layer(layer, name)));
+        }
+        backend.registerWeight(p.lmHead());
     }
+
+    /** The per-layer weights used as a matmul's B operand. */
+    private static final String[] MATMUL_WEIGHTS = {
+        "self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight", "self_attn.o_proj.weight",
+        "mamba.in_proj.weight", "mamba.out_proj.weight",
+        "feed_forward.gate_proj.weight", "feed_forward.up_proj.weight", "feed_forward.down_proj.weight",
+    };
 
     public FalconH1Config config() {
         return c;
@@ -54,7 +73,7 @@ public final class FalconH1 {
      * the last layer's raw output with it; that raw output is {@code lastLayerOut}).
      */
     public Output forward(int[] ids, int[] positions, int padding) {
-        return run(ids, defaultPositions(positions, ids.length, 0), padding, padding, null, true, 0);
+        return run(ids, defaultPositions(positions, ids.length, 0), padding, null, true, 0);
     }
 
     /** An empty cache for one sequence, with KV room for {@code capacity} tokens (it grows beyond). */
@@ -80,11 +99,8 @@ public final class FalconH1 {
     private float[] prefill(FalconH1Cache cache, int[] ids, int padding, int[] positions, boolean all) {
         if (cache.filled()) throw new IllegalStateException("prefill needs an empty cache");
         if (ids.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
-        if (padding < 0 || padding >= ids.length) {
-            throw new IllegalArgumentException("padding " + padding + " must leave at least one of " + ids.length + " tokens");
-        }
         positions = defaultPositions(positions, ids.length, 0);
-        float[] logits = run(ids, positions, padding, padding, cache, false, all ? 0 : ids.length - 1).logits();
+        float[] logits = run(ids, positions, padding, new FalconH1Cache[] {cache}, false, all ? 0 : ids.length - 1).logits();
         cache.advance(padding, ids.length, positions[ids.length - 1] + 1);
         return logits;
     }
@@ -92,23 +108,40 @@ public final class FalconH1 {
     /**
      * One decode step: {@code token} at the cache's next position, through every layer's cached
      * state (conv step, SSM step, attention over the cached keys), appended to the cache. Returns the
-     * next-token logits [V].
+     * next-token logits [V]. The one-row case of {@link #decode(FalconH1Cache[], int[])}.
      */
     public float[] decode(FalconH1Cache cache, int token) {
-        if (!cache.filled()) throw new IllegalStateException("decode needs a prefilled cache");
-        int position = cache.nextPosition();
-        float[] logits = run(new int[] {token}, new int[] {position}, 0, cache.padding(), cache, false, 0).logits();
-        cache.advance(cache.padding(), 1, position + 1);
+        return decode(new FalconH1Cache[] {cache}, new int[] {token});
+    }
+
+    /**
+     * One decode step for B sequences at once: {@code tokens[b]} at {@code caches[b]}'s next position,
+     * appended to that cache. The B rows are stacked so that every Linear is one matmul with B rows
+     * (each weight read once per step); conv step, SSM step, RoPE and attention run per row over its
+     * own cache and padding. Returns the next-token logits [B, V], row b equal to what
+     * {@link #decode(FalconH1Cache, int)} on {@code caches[b]} alone gives (up to the matmul's
+     * summation order, which a backend may choose differently for B rows than for one).
+     */
+    public float[] decode(FalconH1Cache[] caches, int[] tokens) {
+        if (caches.length == 0) throw new IllegalArgumentException("decode needs at least one cache");
+        if (caches.length != tokens.length) {
+            throw new IllegalArgumentException(caches.length + " caches for " + tokens.length + " tokens");
+        }
+        int[] positions = new int[caches.length];
+        for (int b = 0; b < caches.length; b++) {
+            if (!caches[b].filled()) throw new IllegalStateException("decode needs a prefilled cache (row " + b + ")");
+            for (int o = 0; o < b; o++) {
+                if (caches[o] == caches[b]) throw new IllegalArgumentException("rows " + o + " and " + b + " share a cache");
+            }
+            positions[b] = caches[b].nextPosition();
+        }
+        float[] logits = run(tokens, positions, 0, caches, false, 0).logits();
+        for (int b = 0; b < caches.length; b++) caches[b].advance(caches[b].padding(), 1, positions[b] + 1);
         return logits;
     }
 
     /** A greedy continuation: the chosen tokens [N] and the logits behind each [N, V]. */
     public record Generation(int[] tokens, float[] logits) {}
-
-    /** Greedy generation for one unpadded prompt at positions 0..L−1. */
-    public Generation generate(int[] prompt, int maxNewTokens) {
-        return generate(prompt, 0, null, maxNewTokens);
-    }
 
     /**
      * Greedy generation as transformers' {@code generate(do_sample=False)} (no stopping token): the
@@ -116,19 +149,7 @@ public final class FalconH1 {
      * then each step takes the argmax (ties to the lowest id, as {@code torch.argmax}) and decodes it.
      */
     public Generation generate(int[] prompt, int padding, int[] positions, int maxNewTokens) {
-        if (maxNewTokens < 0) throw new IllegalArgumentException("negative max new tokens " + maxNewTokens);
-        int vocab = c.vocabSize();
-        FalconH1Cache cache = newCache(prompt.length + maxNewTokens);
-        int[] tokens = new int[maxNewTokens];
-        float[] all = new float[maxNewTokens * vocab];
-        if (maxNewTokens == 0) return new Generation(tokens, all);
-        float[] logits = prefillLast(cache, prompt, padding, positions);
-        for (int i = 0; i < maxNewTokens; i++) {
-            System.arraycopy(logits, 0, all, i * vocab, vocab);
-            tokens[i] = argmax(logits, 0, vocab);
-            if (i + 1 < maxNewTokens) logits = decode(cache, tokens[i]);
-        }
-        return new Generation(tokens, all);
+        return generateRows(new int[][] {prompt}, new int[] {padding}, new int[][] {positions}, maxNewTokens)[0];
     }
 
     /**
@@ -136,22 +157,52 @@ public final class FalconH1 {
      * left-padded batch: row b is padded on the left with {@code pad_token_id} (0 when the config has
      * none) to the longest prompt, its positions are {@code cumsum(mask) − 1} (0 on the pads, as
      * {@code generate} passes them), and it keeps its own cache. Rows do not interact, so each is
-     * exactly what that padded row gives in transformers' batch.
+     * what that padded row gives in transformers' batch. The rows are prefilled one after another,
+     * then decoded together ({@link #decode(FalconH1Cache[], int[])}).
      */
     public Generation[] generate(int[][] prompts, int maxNewTokens) {
         int longest = 0;
         for (int[] prompt : prompts) longest = Math.max(longest, prompt.length);
         int pad = c.padTokenId() == null ? 0 : c.padTokenId();
-        Generation[] out = new Generation[prompts.length];
+        int[][] rows = new int[prompts.length][], positions = new int[prompts.length][];
+        int[] paddings = new int[prompts.length];
         for (int b = 0; b < prompts.length; b++) {
             int[] prompt = prompts[b];
             if (prompt.length == 0) throw new IllegalArgumentException("prompt " + b + " is empty");
             int padding = longest - prompt.length;
-            int[] ids = new int[longest], positions = new int[longest];
+            int[] ids = new int[longest], pos = new int[longest];
             java.util.Arrays.fill(ids, 0, padding, pad);
             System.arraycopy(prompt, 0, ids, padding, prompt.length);
-            for (int t = padding; t < longest; t++) positions[t] = t - padding;
-            out[b] = generate(ids, padding, positions, maxNewTokens);
+            for (int t = padding; t < longest; t++) pos[t] = t - padding;
+            rows[b] = ids;
+            positions[b] = pos;
+            paddings[b] = padding;
+        }
+        return generateRows(rows, paddings, positions, maxNewTokens);
+    }
+
+    /** Prefills each row into its own cache, then decodes all rows together, greedily. */
+    private Generation[] generateRows(int[][] prompts, int[] paddings, int[][] positions, int maxNewTokens) {
+        if (maxNewTokens < 0) throw new IllegalArgumentException("negative max new tokens " + maxNewTokens);
+        int vocab = c.vocabSize(), batch = prompts.length;
+        Generation[] out = new Generation[batch];
+        for (int b = 0; b < batch; b++) out[b] = new Generation(new int[maxNewTokens], new float[maxNewTokens * vocab]);
+        if (maxNewTokens == 0 || batch == 0) return out;
+        FalconH1Cache[] caches = new FalconH1Cache[batch];
+        float[] logits = new float[batch * vocab];
+        for (int b = 0; b < batch; b++) {
+            caches[b] = newCache(prompts[b].length + maxNewTokens);
+            float[] last = prefillLast(caches[b], prompts[b], paddings[b], positions[b]);
+            System.arraycopy(last, 0, logits, b * vocab, vocab);
+        }
+        int[] next = new int[batch];
+        for (int i = 0; i < maxNewTokens; i++) {
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(logits, b * vocab, out[b].logits(), i * vocab, vocab);
+                next[b] = argmax(logits, b * vocab, vocab);
+                out[b].tokens()[i] = next[b];
+            }
+            if (i + 1 < maxNewTokens) logits = decode(caches, next);
         }
         return out;
     }
@@ -178,15 +229,21 @@ public final class FalconH1 {
     }
 
     /**
-     * The one forward every entry point runs. {@code maskRows}: rows of this call the Mamba branch
-     * masks (left padding in this call); {@code firstKey}: the sequence's left padding for attention;
-     * {@code cache}: null (uncached), empty (prefill: filled here) or filled (continued); logits for
-     * rows from {@code logitsFrom} on.
+     * The one forward every entry point runs. Either the rows are one sequence ({@code caches} null:
+     * the forward; one empty cache: a prefill that fills it), its first {@code padding} rows left
+     * padding (masked in both branches), or they are one token of each of {@code caches.length}
+     * filled caches (decode; {@code padding} 0, each cache keeps its own). Logits for rows from
+     * {@code logitsFrom} on.
      */
-    private Output run(int[] ids, int[] positions, int maskRows, int firstKey, FalconH1Cache cache, boolean keepHidden,
+    private Output run(int[] ids, int[] positions, int padding, FalconH1Cache[] caches, boolean keepHidden,
                        int logitsFrom) {
         int length = ids.length, d = c.hiddenSize(), vocab = c.vocabSize();
-        boolean continuing = cache != null && cache.filled();
+        if (padding < 0 || padding > length) {
+            throw new IllegalArgumentException("padding " + padding + " must be between 0 and the " + length + " tokens");
+        }
+        if (caches != null && caches[0].filled() && (caches.length != length || padding != 0)) {
+            throw new IllegalArgumentException("a decode step takes one unpadded token per cache");
+        }
         float[] embed = p.get(ParameterShapes.EMBED);
         float[] h = new float[length * d];
         for (int t = 0; t < length; t++) {
@@ -206,11 +263,9 @@ public final class FalconH1 {
         float[] lastLayerOut = null;
         for (int layer = 0; layer < c.numHiddenLayers(); layer++) {
             backend.rmsNorm(x, h, p.get(ParameterShapes.layer(layer, "input_layernorm.weight")), length, d, eps);
-            Mamba2Mixer.forward(backend, p, layer, x, length, maskRows, cache == null ? null : cache.mamba(layer),
-                    continuing, mamba);
+            Mamba2Mixer.forward(backend, p, layer, x, length, padding, caches, mamba);
             backend.scale(x, 0, x.length, (float) c.attentionInMultiplier());
-            SelfAttention.forward(backend, p, layer, rope, x, length, positions, firstKey,
-                    cache == null ? null : cache.kv(layer), attn);
+            SelfAttention.forward(backend, p, layer, rope, x, length, positions, padding, caches, attn);
             backend.scale(mamba, 0, mamba.length, (float) c.ssmOutMultiplier());
             backend.axpy((float) c.attentionOutMultiplier(), attn, 0, mamba, 0, mamba.length);
             backend.add(h, h, mamba, h.length);                       // residual + (mamba + attention)

@@ -11,7 +11,8 @@ import java.util.Arrays;
  * <p>Layouts: keys and values token-major [T, Hkv, D] (as {@link Attention#causal} reads them; a
  * decode step appends one contiguous [Hkv, D] block; capacity doubles), conv window [conv_dim, K]
  * (oldest first, as {@link CausalConv1d#step}), SSM state [H, P, N] (as {@link SsdScan#step}).
- * {@link FalconH1#prefill} fills it once; each {@link FalconH1#decode} advances it by one token.
+ * {@link FalconH1#prefill} fills it once; each {@link FalconH1#decode} advances it by one token
+ * (a batched decode step advances each of its rows' caches by one).
  */
 public final class FalconH1Cache {
 
@@ -29,14 +30,19 @@ public final class FalconH1Cache {
 
         /** Appends {@code rows} tokens of k and v [rows, Hkv, D]; returns the length before them. */
         int append(float[] k, float[] v, int rows) {
+            return append(k, v, 0, rows);
+        }
+
+        /** Appends tokens {@code from .. from + rows − 1} of k and v [·, Hkv, D]; returns the length before them. */
+        int append(float[] k, float[] v, int from, int rows) {
             int need = (length + rows) * rowSize;
             if (need > keys.length) {
                 int capacity = Math.max(need, keys.length * 2);
                 keys = Arrays.copyOf(keys, capacity);
                 values = Arrays.copyOf(values, capacity);
             }
-            System.arraycopy(k, 0, keys, length * rowSize, rows * rowSize);
-            System.arraycopy(v, 0, values, length * rowSize, rows * rowSize);
+            System.arraycopy(k, from * rowSize, keys, length * rowSize, rows * rowSize);
+            System.arraycopy(v, from * rowSize, values, length * rowSize, rows * rowSize);
             int past = length;
             length += rows;
             return past;

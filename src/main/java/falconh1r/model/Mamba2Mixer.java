@@ -3,8 +3,8 @@ package falconh1r.model;
 import falconh1r.kernels.Backend;
 
 /**
- * The Mamba2 branch of one Falcon-H1 layer for one sequence, as transformers'
- * {@code FalconH1Mixer.forward} computes it without a cache (the chunk form):
+ * The Mamba2 branch of one Falcon-H1 layer, as transformers' {@code FalconH1Mixer.forward} computes
+ * it (the chunk form without a cache):
  *
  * <pre>
  * u      = mask(x) · ssm_in_multiplier                                  [L, D]
@@ -20,17 +20,19 @@ import falconh1r.kernels.Backend;
  * {@code mask} zeroes the first {@code padding} rows (left padding, transformers'
  * {@code apply_mask_to_padding_states}).
  *
- * <p>One function serves the three ways transformers runs the mixer:
+ * <p>The R rows of {@code x} are either one sequence or one decode token of each of R sequences;
+ * the projections (in_proj, out_proj) are one matmul over all R rows either way, and only the conv
+ * and the SSM scan are per sequence. One function serves the three ways transformers runs the mixer:
  * <ul>
- *   <li>no cache ({@code state == null}): conv over the sequence, SSD chunk scan from a zero state;
- *   <li>prefill ({@code state} given, {@code continuing} false): as above from the (zero) state in
- *       {@code state}, which receives the final SSM state, and the conv window is filled with the
- *       last K conv inputs ({@code update_conv_state});
- *   <li>continuing ({@code continuing} true): each row is one {@link CausalConv1d#step} on the
- *       window ({@code causal_conv1d_update}), and a single token is one {@link SsdScan#step}
- *       ({@code mamba2_selective_state_update}; several are a chunk scan from the cached state).
- *       dt is clamped to time_step_limit here too — transformers' single-token path does not
- *       (it passes no {@code dt_limit}), which only the full forward agrees with.
+ *   <li>no cache ({@code caches == null}): conv over the sequence, SSD chunk scan from a zero state;
+ *   <li>prefill (one empty cache): as above from the (zero) state in the cache, which receives the
+ *       final SSM state, and the conv window is filled with the last K conv inputs
+ *       ({@code update_conv_state});
+ *   <li>decode (R filled caches): row r is one {@link CausalConv1d#step} on {@code caches[r]}'s window
+ *       ({@code causal_conv1d_update}) and one {@link SsdScan#step} on its state
+ *       ({@code mamba2_selective_state_update}). dt is clamped to time_step_limit here too —
+ *       transformers' single-token path does not (it passes no {@code dt_limit}), which only the
+ *       full forward agrees with.
  * </ul> The mup vector scales the five parts of the in_proj output
  * by {@code ssm_multipliers} [z, x, B, C, dt] ({@code compute_mup_vector}). The ssm_out multiplier is
  * the caller's (the decoder layer applies it).
@@ -38,20 +40,13 @@ import falconh1r.kernels.Backend;
 public final class Mamba2Mixer {
     private Mamba2Mixer() {}
 
-    /** The uncached forward (a zero initial state, nothing kept). */
-    public static void forward(Backend backend, FalconH1Parameters p, int layer, float[] x, int length, int padding,
-                               float[] out) {
-        forward(backend, p, layer, x, length, padding, null, false, out);
-    }
-
     /**
-     * @param padding    rows of this call to mask (left padding of a prefill; 0 when continuing)
-     * @param state      the layer's cache entry to fill or continue from, or null
-     * @param continuing whether {@code state} already holds a prefix of the sequence
+     * @param padding rows to mask (left padding of the one sequence; 0 when decoding)
+     * @param caches  null, one empty cache (prefill), or {@code length} filled caches (decode, one per row)
      */
     public static void forward(Backend backend, FalconH1Parameters p, int layer, float[] x, int length, int padding,
-                               FalconH1Cache.Mamba state, boolean continuing, float[] out) {
-        if (continuing && state == null) throw new IllegalArgumentException("continuing a Mamba state needs the state");
+                               FalconH1Cache[] caches, float[] out) {
+        boolean continuing = caches != null && caches[0].filled();
         FalconH1Config c = p.config();
         int d = c.hiddenSize(), inner = c.mambaDSsm(), heads = c.mambaNHeads(), headDim = c.mambaDHead();
         int groups = c.mambaNGroups(), stateSize = c.mambaDState(), convDim = c.convDim(), proj = c.inProjSize();
@@ -80,14 +75,14 @@ public final class Mamba2Mixer {
         float[] convWeight = p.get(pre + "conv1d.weight"), convBias = p.getOrNull(pre + "conv1d.bias");
         if (continuing) {
             float[] in = new float[convDim], o = new float[convDim];
-            for (int t = 0; t < length; t++) {
-                System.arraycopy(xbc, t * convDim, in, 0, convDim);
-                CausalConv1d.step(in, convDim, convWeight, kernel, convBias, state.convWindow(), o);
-                System.arraycopy(o, 0, conv, t * convDim, convDim);
+            for (int r = 0; r < length; r++) {
+                System.arraycopy(xbc, r * convDim, in, 0, convDim);
+                CausalConv1d.step(in, convDim, convWeight, kernel, convBias, caches[r].mamba(layer).convWindow(), o);
+                System.arraycopy(o, 0, conv, r * convDim, convDim);
             }
         } else {
             CausalConv1d.forward(xbc, length, convDim, convWeight, kernel, convBias, conv);
-            if (state != null) CausalConv1d.fillWindow(xbc, length, convDim, kernel, state.convWindow());
+            if (caches != null) CausalConv1d.fillWindow(xbc, length, convDim, kernel, caches[0].mamba(layer).convWindow());
         }
         backend.silu(conv, conv, length * convDim);
         java.util.Arrays.fill(conv, 0, padding * convDim, 0f);
@@ -109,13 +104,14 @@ public final class Mamba2Mixer {
         float[] a = new float[heads];
         for (int h = 0; h < heads; h++) a[h] = (float) -Math.exp(aLog[h]);
 
-        // 4. the SSD scan from the cached (or a zero) state, then the D skip
+        // 4. the SSD scan (one step per decode row on its own state; else a chunk scan of the
+        //    sequence from the empty cache's zero state or a fresh one), then the D skip
         float[] y = new float[length * inner];
         SsdScan.Dims dims = new SsdScan.Dims(heads, headDim, groups, stateSize);
-        float[] ssm = state == null ? new float[heads * headDim * stateSize] : state.ssmState();
-        if (continuing && length == 1) {
-            SsdScan.step(dims, xs, dt, a, b, cc, ssm, y);
+        if (continuing) {
+            for (int r = 0; r < length; r++) SsdScan.step(dims, r, xs, dt, a, b, cc, caches[r].mamba(layer).ssmState(), y);
         } else {
+            float[] ssm = caches == null ? new float[heads * headDim * stateSize] : caches[0].mamba(layer).ssmState();
             SsdScan.chunked(backend, dims, length, c.mambaChunkSize(), xs, dt, a, b, cc, ssm, y);
         }
         float[] dSkip = p.get(pre + "D");

@@ -59,8 +59,18 @@ public final class SsdScan {
      * @param y     [H, P], written
      */
     public static void step(Dims d, float[] x, float[] dt, float[] a, float[] b, float[] c, float[] state, float[] y) {
-        checkShapes(d, 1, x, dt, a, b, c, state, y);
-        stepAt(d, 0, x, dt, a, b, c, state, y);
+        step(d, 0, x, dt, a, b, c, state, y);
+    }
+
+    /**
+     * {@link #step} for row {@code t} of [rows, ...] arrays (x, dt, B, C, y), with its own
+     * {@code state}: a batched decode step gives each row its sequence's state.
+     */
+    public static void step(Dims d, int t, float[] x, float[] dt, float[] a, float[] b, float[] c, float[] state,
+                            float[] y) {
+        if (t < 0) throw new IllegalArgumentException("negative row " + t);
+        checkShapes(d, t + 1, x, dt, a, b, c, state, y);
+        stepAt(d, t, x, dt, a, b, c, state, y);
     }
 
     /**

@@ -2,6 +2,8 @@ package falconh1r.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import falconh1r.io.SafetensorsFile;
 import falconh1r.kernels.Backend;
@@ -25,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       continuation), {@code |Δ| ≤ 1e-4};
  *   <li>greedy generation of 32 tokens is token-identical to transformers' {@code generate}
  *       ({@code greedy}) for every batch row, padded rows included, and the logits behind each step
- *       are within 1e-4 of {@code greedy_logits}.
+ *       are within 1e-4 of {@code greedy_logits} (the batched generate decodes all rows together);
+ *   <li>a batched decode step equals each row decoded alone.
  * </ul>
  */
 class FalconH1DecodeTest {
@@ -146,6 +149,63 @@ class FalconH1DecodeTest {
             Close.assertClose(tag + " single-row logits", batch[b].logits(), single.logits(), steps * vocab, 1e-5, 0);
         }
         System.out.printf("greedy vs transformers %s on %s: max |diff| %.3e%n", name, backendName, worst);
+    }
+
+    /**
+     * A batched decode step equals decoding each row alone. Not bit for bit: stacking B rows into one
+     * matmul lets a backend pick another tiling (the simd backend's 4×3 GEMM tile instead of the 1×8
+     * matvec tile), which changes the summation order, so |Δ| ≤ 1e-5. The rows are the fixture's,
+     * with their own padding and positions, prefilled at different lengths so each attends over its
+     * own number of keys.
+     */
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("cases")
+    void batchedDecodeEqualsPerRowDecode(String name, String backendName) {
+        FalconH1 model = model(name, backendName);
+        int vocab = model.config().vocabSize();
+        List<Row> rows = rows(dir(name), vocab);
+        int batch = rows.size(), steps = 6;
+        FalconH1Cache[] together = new FalconH1Cache[batch], alone = new FalconH1Cache[batch];
+        int[] next = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            Row row = rows.get(b);
+            int split = Math.max(row.padding() + 1, row.ids().length - (b % 3));   // rows of different lengths
+            int[] ids = Arrays.copyOf(row.ids(), split), pos = Arrays.copyOf(row.positions(), split);
+            together[b] = model.newCache(2);
+            alone[b] = model.newCache(2);
+            float[] a = model.prefillLast(together[b], ids, row.padding(), pos);
+            model.prefillLast(alone[b], ids, row.padding(), pos);
+            next[b] = FalconH1.argmax(a, 0, vocab);
+        }
+        double worst = 0;
+        for (int s = 0; s < steps; s++) {
+            float[] stacked = model.decode(together, next);
+            assertEquals(batch * vocab, stacked.length);
+            for (int b = 0; b < batch; b++) {
+                float[] single = model.decode(alone[b], next[b]);
+                String tag = name + " on " + backendName + ", row " + b + ", step " + s;
+                Close.assertClose(tag + " batched decode logits", single, 0, stacked, b * vocab, vocab, 1e-5, 0, null);
+                worst = Math.max(worst, maxDiff(single, 0, stacked, b * vocab, vocab));
+                assertEquals(alone[b].length(), together[b].length(), tag + " cache length");
+                assertEquals(alone[b].nextPosition(), together[b].nextPosition(), tag + " next position");
+            }
+            for (int b = 0; b < batch; b++) next[b] = FalconH1.argmax(stacked, b * vocab, vocab);
+        }
+        System.out.printf("batched vs per-row decode %s on %s: max |diff| %.3e%n", name, backendName, worst);
+    }
+
+    @Test
+    void decodeAndForwardRejectBadArguments() {
+        FalconH1 model = model("gqa_g1_norm_before_gate", "scalar");
+        FalconH1Cache cache = model.newCache(4);
+        model.prefillLast(cache, new int[] {1, 2, 3}, 0, null);
+        assertThrows(IllegalArgumentException.class, () -> model.decode(new FalconH1Cache[] {cache}, new int[] {1, 2}));
+        assertThrows(IllegalArgumentException.class, () -> model.decode(new FalconH1Cache[] {cache, cache}, new int[] {1, 2}));
+        assertThrows(IllegalStateException.class, () -> model.decode(model.newCache(1), 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.forward(new int[] {1, 2}, null, 3));
+        assertTrue(e.getMessage().contains("padding 3"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> model.forward(new int[] {1, 2}, null, -1));
+        assertThrows(IllegalArgumentException.class, () -> model.prefill(model.newCache(1), new int[] {1}, 2, null));
     }
 
     @Test
