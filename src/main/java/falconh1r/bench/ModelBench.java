@@ -17,8 +17,8 @@ import java.util.SplittableRandom;
  *
  * <ul>
  *   <li><b>prefill</b>: {@link FalconH1#prefillLast} of a random prompt of {@code prompt} tokens into an
- *       empty cache, for each of the {@code batch} rows (rows run one after another: the model is
- *       single-sequence); timed from the first row's start to the last row's end, logits of the last
+ *       empty cache, for each of the {@code batch} rows (rows run one after another: prefill is per
+ *       sequence); timed from the first row's start to the last row's end, logits of the last
  *       position only (transformers: one forward of [B, L] with {@code use_cache=True, logits_to_keep=1}).
  *   <li><b>decode</b>: {@code decode} greedy steps after it; each step takes the argmax of every row's
  *       logits and runs one batched {@link FalconH1#decode(FalconH1Cache[], int[])} over all rows
