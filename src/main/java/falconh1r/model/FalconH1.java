@@ -40,6 +40,7 @@ public final class FalconH1 {
     private final FalconH1Config c;
     private final Backend backend;
     private final Rope rope;
+    private final float[] mup;          // the Mamba in_proj µP vector, the same for every layer
 
     /**
      * Registers every matmul weight (the 2-D projection weights and the LM head) with the backend
@@ -50,6 +51,7 @@ public final class FalconH1 {
         this.c = parameters.config();
         this.backend = backend;
         this.rope = new Rope(c.headDim(), c.ropeTheta());
+        this.mup = Mamba2Mixer.mupVector(c);
         for (int layer = 0; layer < c.numHiddenLayers(); layer++) {
             for (String name : MATMUL_WEIGHTS) backend.registerWeight(p.get(ParameterShapes.layer(layer, name)));
         }
@@ -261,11 +263,12 @@ public final class FalconH1 {
         int inter = c.intermediateSize();
         float[] gate = new float[length * inter], up = new float[length * inter];
         float[] lastLayerOut = null;
+        Rope.Angles angles = rope.at(positions);                      // shared by every layer
         for (int layer = 0; layer < c.numHiddenLayers(); layer++) {
             backend.rmsNorm(x, h, p.get(ParameterShapes.layer(layer, "input_layernorm.weight")), length, d, eps);
-            Mamba2Mixer.forward(backend, p, layer, x, length, padding, caches, mamba);
+            Mamba2Mixer.forward(backend, p, layer, mup, x, length, padding, caches, mamba);
             backend.scale(x, 0, x.length, (float) c.attentionInMultiplier());
-            SelfAttention.forward(backend, p, layer, rope, x, length, positions, padding, caches, attn);
+            SelfAttention.forward(backend, p, layer, rope, x, length, angles, padding, caches, attn);
             backend.scale(mamba, 0, mamba.length, (float) c.ssmOutMultiplier());
             backend.axpy((float) c.attentionOutMultiplier(), attn, 0, mamba, 0, mamba.length);
             backend.add(h, h, mamba, h.length);                       // residual + (mamba + attention)

@@ -41,10 +41,11 @@ public final class Mamba2Mixer {
     private Mamba2Mixer() {}
 
     /**
+     * @param mup     {@link #mupVector} of the config, computed once by the caller
      * @param padding rows to mask (left padding of the one sequence; 0 when decoding)
      * @param caches  null, one empty cache (prefill), or {@code length} filled caches (decode, one per row)
      */
-    public static void forward(Backend backend, FalconH1Parameters p, int layer, float[] x, int length, int padding,
+    public static void forward(Backend backend, FalconH1Parameters p, int layer, float[] mup, float[] x, int length, int padding,
                                FalconH1Cache[] caches, float[] out) {
         boolean continuing = caches != null && caches[0].filled();
         FalconH1Config c = p.config();
@@ -59,7 +60,6 @@ public final class Mamba2Mixer {
         backend.scale(u, 0, length * d, (float) c.ssmInMultiplier());
         float[] zxbcdt = new float[length * proj];
         Linear.forward(backend, zxbcdt, u, length, p.get(pre + "in_proj.weight"), p.getOrNull(pre + "in_proj.bias"), proj, d);
-        float[] mup = mupVector(c);
         for (int t = 0; t < length; t++) {
             for (int j = 0; j < proj; j++) zxbcdt[t * proj + j] *= mup[j];
         }

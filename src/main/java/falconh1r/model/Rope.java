@@ -34,25 +34,35 @@ public final class Rope {
         return invFreq.clone();
     }
 
-    /**
-     * Rotates {@code heads} vectors of length head_dim in place, for each of {@code rows} rows of
-     * {@code x} [rows, heads, head_dim]; row r sits at position {@code positions[r]}.
-     */
-    public void apply(float[] x, int rows, int heads, int[] positions) {
+    /** cos and sin of every angle, [rows, head_dim / 2] each: computed once per forward, used by every layer. */
+    public record Angles(int rows, float[] cos, float[] sin) {}
+
+    /** The angles of {@code positions} (one row each), as torch: f32 product, then cos/sin. */
+    public Angles at(int[] positions) {
         int half = headDim / 2;
-        float[] cos = new float[half], sin = new float[half];
-        for (int r = 0; r < rows; r++) {
+        float[] cos = new float[positions.length * half], sin = new float[positions.length * half];
+        for (int r = 0; r < positions.length; r++) {
             for (int i = 0; i < half; i++) {
                 float angle = positions[r] * invFreq[i];                  // f32 product, as torch
-                cos[i] = (float) Math.cos(angle);
-                sin[i] = (float) Math.sin(angle);
+                cos[r * half + i] = (float) Math.cos(angle);
+                sin[r * half + i] = (float) Math.sin(angle);
             }
+        }
+        return new Angles(positions.length, cos, sin);
+    }
+
+    /** Rotates {@code heads} vectors of length head_dim in place in each row of {@code x} [rows, heads, head_dim]. */
+    public void apply(float[] x, int heads, Angles angles) {
+        int half = headDim / 2;
+        float[] cos = angles.cos(), sin = angles.sin();
+        for (int r = 0; r < angles.rows(); r++) {
             for (int h = 0; h < heads; h++) {
                 int off = (r * heads + h) * headDim;
                 for (int i = 0; i < half; i++) {
+                    float c = cos[r * half + i], s = sin[r * half + i];
                     float x1 = x[off + i], x2 = x[off + half + i];
-                    x[off + i] = x1 * cos[i] - x2 * sin[i];
-                    x[off + half + i] = x2 * cos[i] + x1 * sin[i];
+                    x[off + i] = x1 * c - x2 * s;
+                    x[off + half + i] = x2 * c + x1 * s;
                 }
             }
         }

@@ -22,7 +22,7 @@ public final class SelfAttention {
     private SelfAttention() {}
 
     /**
-     * @param positions the RoPE position of each of the {@code rows} rows
+     * @param angles    the RoPE angles of each of the {@code rows} rows (computed once per forward)
      * @param padding   left padding of the sequence (keys before it masked) when the rows are one
      *                  sequence; ignored when continuing (each cache holds its own)
      * @param caches    null (uncached forward); one empty cache (prefill: the new k and v, after RoPE
@@ -31,7 +31,7 @@ public final class SelfAttention {
      *                  over {@code caches[r]})
      */
     public static void forward(Backend backend, FalconH1Parameters p, int layer, Rope rope, float[] x, int rows,
-                               int[] positions, int padding, FalconH1Cache[] caches, float[] out) {
+                               Rope.Angles angles, int padding, FalconH1Cache[] caches, float[] out) {
         FalconH1Config c = p.config();
         int d = c.hiddenSize(), hq = c.numAttentionHeads(), hkv = c.numKeyValueHeads(), hd = c.headDim();
         int qSize = hq * hd, kvSize = hkv * hd;
@@ -42,8 +42,8 @@ public final class SelfAttention {
         Linear.forward(backend, k, x, rows, p.get(pre + "k_proj.weight"), p.getOrNull(pre + "k_proj.bias"), kvSize, d);
         Linear.forward(backend, v, x, rows, p.get(pre + "v_proj.weight"), p.getOrNull(pre + "v_proj.bias"), kvSize, d);
         backend.scale(k, 0, k.length, (float) c.keyMultiplier());
-        rope.apply(q, rows, hq, positions);
-        rope.apply(k, rows, hkv, positions);
+        rope.apply(q, hq, angles);
+        rope.apply(k, hkv, angles);
         float[] attended = new float[rows * qSize];
         if (caches != null && caches[0].filled()) {
             // one decode token per sequence: row r over its own cache, with its own padding

@@ -50,7 +50,7 @@ class LayersTest {
         Rope rope = new Rope(d, readTheta(name));
         assertClose(name + " inv_freq", fx.floats(name + ".inv_freq"), rope.invFreq(), 0, d / 2, 0, 1e-7);
         float[] x = fx.floats(name + ".x");
-        rope.apply(x, rows, heads, positions);
+        rope.apply(x, heads, rope.at(positions));
         assertClose(name + " rotation", fx.floats(name + ".out"), x, 0, x.length, 2e-6, 2e-6);
     }
 
