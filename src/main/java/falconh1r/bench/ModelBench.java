@@ -1,7 +1,6 @@
 package falconh1r.bench;
 
 import falconh1r.kernels.Backend;
-import falconh1r.kernels.Backends;
 import falconh1r.model.FalconH1;
 import falconh1r.model.FalconH1Cache;
 import falconh1r.model.FalconH1Config;
@@ -51,7 +50,8 @@ public final class ModelBench {
 
     private ModelBench() {}
 
-    public static Result run(FalconH1Config config, long seed, int prompt, int decode, int batch, String backendName,
+    /** Runs on {@code backend} (the caller's; {@code threads} is what it was opened with, for the report). */
+    public static Result run(FalconH1Config config, long seed, int prompt, int decode, int batch, Backend backend,
                              int threads, int repeats) {
         if (prompt < 1 || decode < 0 || batch < 1 || repeats < 1) {
             throw new IllegalArgumentException("prompt >= 1, decode >= 0, batch >= 1, repeats >= 1");
@@ -60,45 +60,40 @@ public final class ModelBench {
         FalconH1Parameters params = FalconH1Parameters.init(config, seed);
         long weights = 0;
         for (String name : params.names()) weights += params.get(name).length;
-        try (Backend backend = Backends.create(backendName, threads)) {
-            FalconH1 model = new FalconH1(params, backend);
-            SplittableRandom rnd = new SplittableRandom(seed + 1);
-            int vocab = config.vocabSize();
+        FalconH1 model = new FalconH1(params, backend);
+        SplittableRandom rnd = new SplittableRandom(seed + 1);
+        int vocab = config.vocabSize();
 
-            // warm-up (untimed)
-            int[] warm = randomIds(rnd, Math.min(prompt, 64), vocab);
-            FalconH1Cache wc = model.newCache(warm.length + 4);
-            float[] wl = model.prefillLast(wc, warm, 0, null);
-            for (int s = 0; s < 4; s++) wl = model.decode(wc, FalconH1.argmax(wl, 0, vocab));
+        // warm-up (untimed)
+        int[] warm = randomIds(rnd, Math.min(prompt, 64), vocab);
+        FalconH1Cache wc = model.newCache(warm.length + 4);
+        float[] wl = model.prefillLast(wc, warm, 0, null);
+        for (int s = 0; s < 4; s++) wl = model.decode(wc, FalconH1.argmax(wl, 0, vocab));
 
-            double[] pre = new double[repeats], dec = new double[repeats];
-            for (int r = 0; r < repeats; r++) {
-                int[][] prompts = new int[batch][];
-                for (int b = 0; b < batch; b++) prompts[b] = randomIds(rnd, prompt, vocab);
-                FalconH1Cache[] caches = new FalconH1Cache[batch];
-                float[][] logits = new float[batch][];
-                for (int b = 0; b < batch; b++) caches[b] = model.newCache(prompt + decode);
-                long t0 = System.nanoTime();
-                for (int b = 0; b < batch; b++) logits[b] = model.prefillLast(caches[b], prompts[b], 0, null);
-                long t1 = System.nanoTime();
-                int[] next = new int[batch];
-                for (int b = 0; b < batch; b++) next[b] = FalconH1.argmax(logits[b], 0, vocab);
-                for (int s = 0; s < decode; s++) {
-                    float[] step = model.decode(caches, next);                  // all rows in one step
-                    for (int b = 0; b < batch; b++) next[b] = FalconH1.argmax(step, b * vocab, vocab);
-                }
-                long t2 = System.nanoTime();
-                pre[r] = (double) batch * prompt / ((t1 - t0) / 1e9);
-                dec[r] = decode == 0 ? 0 : (double) batch * decode / ((t2 - t1) / 1e9);
+        double[] pre = new double[repeats], dec = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+            int[][] prompts = new int[batch][];
+            for (int b = 0; b < batch; b++) prompts[b] = randomIds(rnd, prompt, vocab);
+            FalconH1Cache[] caches = new FalconH1Cache[batch];
+            float[][] logits = new float[batch][];
+            for (int b = 0; b < batch; b++) caches[b] = model.newCache(prompt + decode);
+            long t0 = System.nanoTime();
+            for (int b = 0; b < batch; b++) logits[b] = model.prefillLast(caches[b], prompts[b], 0, null);
+            long t1 = System.nanoTime();
+            int[] next = new int[batch];
+            for (int b = 0; b < batch; b++) next[b] = FalconH1.argmax(logits[b], 0, vocab);
+            for (int s = 0; s < decode; s++) {
+                float[] step = model.decode(caches, next);                  // all rows in one step
+                for (int b = 0; b < batch; b++) next[b] = FalconH1.argmax(step, b * vocab, vocab);
             }
-            java.util.Arrays.sort(pre);
-            java.util.Arrays.sort(dec);
-            return new Result(backend.name(), config.numHiddenLayers(), weights, prompt, decode, batch, threads, repeats,
-                    pre[repeats / 2], dec[repeats / 2], peakHeap(), weights * 4);
-        } catch (Exception e) {
-            if (e instanceof RuntimeException re) throw re;
-            throw new IllegalStateException(e);
+            long t2 = System.nanoTime();
+            pre[r] = (double) batch * prompt / ((t1 - t0) / 1e9);
+            dec[r] = decode == 0 ? 0 : (double) batch * decode / ((t2 - t1) / 1e9);
         }
+        java.util.Arrays.sort(pre);
+        java.util.Arrays.sort(dec);
+        return new Result(backend.name(), config.numHiddenLayers(), weights, prompt, decode, batch, threads, repeats,
+                pre[repeats / 2], dec[repeats / 2], peakHeap(), weights * 4);
     }
 
     private static int[] randomIds(SplittableRandom rnd, int n, int vocab) {

@@ -2,12 +2,14 @@ package falconh1r.cli;
 
 import falconh1r.bench.MatmulBench;
 import falconh1r.bench.ModelBench;
+import falconh1r.kernels.Backend;
 import falconh1r.kernels.Backends;
 import falconh1r.model.FalconH1Config;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -67,10 +69,8 @@ public final class BenchCommand {
         int batch;
         @Option(names = "--dtype", defaultValue = "f32", description = "f32 (bf16: not yet supported) (default ${DEFAULT-VALUE})")
         String dtype;
-        @Option(names = "--backend", defaultValue = "simd", description = Backends.NAMES + " (default ${DEFAULT-VALUE})")
-        String backend;
-        @Option(names = "--threads", description = "threads (default: all processors)")
-        Integer threads;
+        @Mixin
+        BackendOptions backend;
         @Option(names = "--repeats", defaultValue = "1", description = "measurements; medians reported (default ${DEFAULT-VALUE})")
         int repeats;
 
@@ -82,9 +82,14 @@ public final class BenchCommand {
                             + "(packed bf16 weights exist only for the matvec kernel, see bench matmul --dtype bf16)");
                 }
                 if (!dtype.equals("f32")) throw new UserError("--dtype must be f32 or bf16, got " + dtype);
-                int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-                ModelBench.Result r = ModelBench.run(FalconH1Config.read(config), seed, prompt, decode, batch, backend, t, repeats);
-                spec.commandLine().getOut().println(r.line());
+                if (prompt < 1 || decode < 0 || batch < 1 || repeats < 1) {
+                    throw new UserError("need --prompt >= 1, --decode >= 0, --batch >= 1, --repeats >= 1");
+                }
+                FalconH1Config c = FalconH1Config.read(config);
+                try (Backend b = backend.open()) {
+                    spec.commandLine().getOut().println(
+                            ModelBench.run(c, seed, prompt, decode, batch, b, backend.threads(), repeats).line());
+                }
                 spec.commandLine().getOut().flush();
                 return 0;
             });

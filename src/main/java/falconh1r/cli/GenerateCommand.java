@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -33,10 +34,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--greedy", required = true,
             description = "greedy decoding (the only mode until sampling arrives with the inference issue)")
     boolean greedy;
-    @Option(names = "--backend", defaultValue = "simd", description = Backends.NAMES + " (default ${DEFAULT-VALUE})")
-    String backend;
-    @Option(names = "--threads", description = "threads (default: all processors)")
-    Integer threads;
+    @Mixin
+    BackendOptions backend;
 
     @Override
     public Integer call() throws Exception {
@@ -46,7 +45,7 @@ final class GenerateCommand implements Callable<Integer> {
             int vocab = params.config().vocabSize();
             int[][] prompts = new int[ids.size()][];
             for (int s = 0; s < prompts.length; s++) prompts[s] = LogitsCommand.parseIds(ids.get(s), s, vocab);
-            try (Backend b = UserError.backend(backend, threads)) {
+            try (Backend b = backend.open()) {
                 FalconH1.Generation[] out = new FalconH1(params, b).generate(prompts, maxNewTokens);
                 for (FalconH1.Generation g : out) {
                     StringBuilder line = new StringBuilder();

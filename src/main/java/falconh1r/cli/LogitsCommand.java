@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -35,10 +36,8 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--ids", required = true, paramLabel = "\"ID ID ...\"",
             description = "token ids separated by spaces or commas; repeat for a batch")
     List<String> ids;
-    @Option(names = "--backend", defaultValue = "simd", description = Backends.NAMES + " (default ${DEFAULT-VALUE})")
-    String backend;
-    @Option(names = "--threads", description = "threads (default: all processors)")
-    Integer threads;
+    @Mixin
+    BackendOptions backend;
     @Option(names = "--out", required = true, paramLabel = "FILE.safetensors", description = "where to write the logits")
     Path out;
 
@@ -53,7 +52,7 @@ final class LogitsCommand implements Callable<Integer> {
             float[] logits = new float[Math.multiplyExact(Math.multiplyExact(batch, maxLength), vocab)];
             long[] lengths = new long[batch];
             PrintWriter o = spec.commandLine().getOut();
-            try (Backend b = UserError.backend(backend, threads)) {
+            try (Backend b = backend.open()) {
                 FalconH1 net = new FalconH1(params, b);
                 for (int s = 0; s < batch; s++) {
                     int[] seq = sequences.get(s);

@@ -1,8 +1,6 @@
 package falconh1r.cli;
 
 import falconh1r.io.SafetensorsException;
-import falconh1r.kernels.Backend;
-import falconh1r.kernels.Backends;
 import falconh1r.model.ConfigException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
@@ -34,18 +32,6 @@ final class UserError extends RuntimeException {
             return fail(commandLine, e.getMessage());
         } catch (UncheckedIOException e) {
             return fail(commandLine, e.getMessage() + (e.getCause() != null ? ": " + e.getCause().getMessage() : ""));
-        }
-    }
-
-    /**
-     * The backend the user named ({@code --backend}, {@code --threads}): an unknown name is the
-     * user's error, not the library's.
-     */
-    static Backend backend(String name, Integer threads) {
-        try {
-            return Backends.create(name, threads != null ? threads : Runtime.getRuntime().availableProcessors());
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--backend: " + e.getMessage());
         }
     }
 
