@@ -6,6 +6,7 @@
 #   bench/model_compare.sh                                   # Falcon-H1-0.5B shapes (36 layers)
 #   CONFIG=bench/falcon_h1_0p5b_6layers.json bench/model_compare.sh     # same widths, 6 layers (fast)
 #   BATCHES="1 16" PROMPT=512 PROMPT_B16=64 DECODE=32 REPEATS=3 THREADS=2 bench/model_compare.sh
+#   DTYPE=bf16 bench/model_compare.sh          # Java with packed bf16 weights (PyTorch stays fp32)
 #
 # PROMPT_B16 is the prompt length for batch > 1 (default: PROMPT): the Java model prefills rows one
 # after another, so 16 × 512 tokens through 36 layers takes minutes on 2 cores.
@@ -20,6 +21,7 @@ prompt_b=${PROMPT_B16:-$prompt}
 decode=${DECODE:-32}
 repeats=${REPEATS:-3}
 backend=${BACKEND:-simd}
+dtype=${DTYPE:-f32}
 py=${FALCON_PYTHON:-}
 if [ -z "$py" ]; then
     if [ -x "$HOME/.venvs/falcon-h1r/bin/python" ]; then py="$HOME/.venvs/falcon-h1r/bin/python"; else py=python3; fi
@@ -36,7 +38,7 @@ rows=()
 for b in $batches; do
     p=$prompt; [ "$b" -gt 1 ] && p=$prompt_b
     j=$("$root/bin/falcon-h1r" bench model --config "$config" --prompt "$p" --decode "$decode" --batch "$b" \
-        --backend "$backend" --threads "$threads" --repeats "$repeats")
+        --dtype "$dtype" --backend "$backend" --threads "$threads" --repeats "$repeats")
     t=$(OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$py" "$root/bench/model_torch.py" "$config" \
         --prompt "$p" --decode "$decode" --batch "$b" --threads "$threads" --repeats "$repeats" 2>/dev/null)
     echo "$j" >&2
@@ -47,7 +49,7 @@ for b in $batches; do
 done
 layers=$(echo "$j" | sed -n 's/.*layers=\([0-9]*\).*/\1/p')
 echo
-echo "$layers layers, f32, $threads threads, median of $repeats"
+echo "$layers layers, Java weights $dtype, PyTorch fp32, $threads threads, median of $repeats"
 echo
 echo "| batch | prompt | decode steps | Java prefill tok/s | PyTorch prefill tok/s | prefill Java/PyTorch | Java decode tok/s | PyTorch decode tok/s | decode Java/PyTorch | Java peak heap MiB | PyTorch peak RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"

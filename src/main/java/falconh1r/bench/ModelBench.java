@@ -1,6 +1,7 @@
 package falconh1r.bench;
 
 import falconh1r.kernels.Backend;
+import falconh1r.kernels.Half;
 import falconh1r.model.FalconH1;
 import falconh1r.model.FalconH1Cache;
 import falconh1r.model.FalconH1Config;
@@ -36,30 +37,33 @@ import java.util.SplittableRandom;
 public final class ModelBench {
 
     /** One measurement (rates are medians over the repeats). */
-    public record Result(String backend, int layers, long parameters, int prompt, int decode, int batch, int threads,
+    public record Result(String backend, String dtype, int layers, long parameters, int prompt, int decode, int batch, int threads,
                          int repeats, double prefillTokensPerSecond, double decodeTokensPerSecond, long peakHeapBytes,
                          long weightBytes) {
         /** The line `bench model` prints. */
         public String line() {
-            return String.format("model %s layers=%d params=%.1fM prompt=%d decode=%d batch=%d dtype=f32 threads=%d repeats=%d: "
+            return String.format("model %s layers=%d params=%.1fM prompt=%d decode=%d batch=%d dtype=%s threads=%d repeats=%d: "
                             + "prefill tok/s: %.2f, decode tok/s: %.2f, weights MiB: %.0f, peak heap MiB: %.0f",
-                    backend, layers, parameters / 1e6, prompt, decode, batch, threads, repeats, prefillTokensPerSecond,
+                    backend, layers, parameters / 1e6, prompt, decode, batch, dtype, threads, repeats, prefillTokensPerSecond,
                     decodeTokensPerSecond, weightBytes / 1048576.0, peakHeapBytes / 1048576.0);
         }
     }
 
     private ModelBench() {}
 
-    /** Runs on {@code backend} (the caller's; {@code threads} is what it was opened with, for the report). */
-    public static Result run(FalconH1Config config, long seed, int prompt, int decode, int batch, Backend backend,
+    /**
+     * Runs on {@code backend} (the caller's; {@code threads} is what it was opened with, for the
+     * report), with weights stored in f32 ({@code packing} null) or packed bf16/fp16.
+     */
+    public static Result run(FalconH1Config config, Half.Format packing, long seed, int prompt, int decode, int batch, Backend backend,
                              int threads, int repeats) {
         if (prompt < 1 || decode < 0 || batch < 1 || repeats < 1) {
             throw new IllegalArgumentException("prompt >= 1, decode >= 0, batch >= 1, repeats >= 1");
         }
         resetPeaks();
-        FalconH1Parameters params = FalconH1Parameters.init(config, seed);
+        FalconH1Parameters params = FalconH1Parameters.init(config, seed, packing);
         long weights = 0;
-        for (String name : params.names()) weights += params.get(name).length;
+        for (String name : params.names()) weights += java.util.Arrays.stream(params.shape(name)).asLongStream().reduce(1, Math::multiplyExact);
         FalconH1 model = new FalconH1(params, backend);
         SplittableRandom rnd = new SplittableRandom(seed + 1);
         int vocab = config.vocabSize();
@@ -92,8 +96,8 @@ public final class ModelBench {
         }
         java.util.Arrays.sort(pre);
         java.util.Arrays.sort(dec);
-        return new Result(backend.name(), config.numHiddenLayers(), weights, prompt, decode, batch, threads, repeats,
-                pre[repeats / 2], dec[repeats / 2], peakHeap(), weights * 4);
+        return new Result(backend.name(), packing == null ? "f32" : packing.name().toLowerCase(), config.numHiddenLayers(), weights, prompt, decode, batch, threads, repeats,
+                pre[repeats / 2], dec[repeats / 2], peakHeap(), params.bytes());
     }
 
     private static int[] randomIds(SplittableRandom rnd, int n, int vocab) {

@@ -39,10 +39,16 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * {@code y[n] = W[n,k] · x[k]} with {@code W} packed as bf16 or fp16 bits and widened to f32 on the
-     * fly, element by element, exactly as {@link Half#toFloat} does.
+     * {@code C[m,n] = A[m,k] · widen(W[n,k])ᵀ} with the weight {@code W} packed as bf16 or fp16 bits and
+     * widened to f32 on the fly, element by element, exactly as {@link Half#toFloat} does (torch's
+     * {@code F.linear(a, w.float())}). Operands start at offset 0.
      */
-    void matvec(float[] y, short[] w, Half.Format format, float[] x, int n, int k);
+    void matmul(float[] c, float[] a, short[] w, Half.Format format, int m, int n, int k);
+
+    /** {@code y[n] = widen(W[n,k]) · x[k]}: one row of the packed {@link #matmul(float[], float[], short[], Half.Format, int, int, int)}. */
+    default void matvec(float[] y, short[] w, Half.Format format, float[] x, int n, int k) {
+        matmul(y, x, w, format, 1, n, k);
+    }
 
     /** Backward of {@link #matmul} for its input: {@code dX[m,k] += dY[m,n] · W[n,k]}. */
     void matmulBackwardInput(float[] dx, float[] dy, float[] w, int m, int n, int k);
@@ -54,7 +60,7 @@ public interface Backend extends AutoCloseable {
      * Declares {@code w} a weight: a {@code B} operand whose contents only change through
      * {@link #weightsChanged}. Device backends keep registered weights resident (uploaded once) and
      * keep a reference to them until {@link #close}; CPU backends do nothing. Packed 16-bit matrices given to
-     * {@link #matvec(float[], short[], Half.Format, float[], int, int)} are always weights.
+     * {@link #matmul(float[], float[], short[], Half.Format, int, int, int)} are always weights.
      */
     default void registerWeight(float[] w) {}
 

@@ -213,16 +213,23 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public synchronized void matvec(float[] y, short[] w, Half.Format format, float[] x, int n, int k) {
-        Shapes.checkMatvec(y, w.length, x, n, k);
+    public synchronized void matmul(float[] c, float[] a, short[] w, Half.Format format, int m, int n, int k) {
+        Shapes.checkHalfMatmul(c, a, w.length, m, n, k);
         ensureOpen();
-        if (n == 0) return;
+        if (m == 0 || n == 0) return;
         if (k == 0) {
-            Arrays.fill(y, 0, n, 0f);
+            Arrays.fill(c, 0, m * n, 0f);
             return;
         }
-        if (!deviceMatvec(y, w, format, x, n, k)) {
-            host.matvec(y, w, format, x, n, k);
+        // The device kernel is a matvec (decode's product); more rows run it once per row of A.
+        float[] x = m == 1 ? a : new float[k], y = m == 1 ? c : new float[n];
+        for (int i = 0; i < m; i++) {
+            if (m > 1) System.arraycopy(a, i * k, x, 0, k);
+            if (!deviceMatvec(y, w, format, x, n, k)) {
+                host.matmul(c, a, w, format, m, n, k);
+                return;
+            }
+            if (m > 1) System.arraycopy(y, 0, c, i * n, n);
         }
     }
 

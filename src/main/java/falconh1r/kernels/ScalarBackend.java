@@ -24,12 +24,14 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
-    public void matvec(float[] y, short[] w, Half.Format format, float[] x, int n, int k) {
-        Shapes.checkMatvec(y, w.length, x, n, k);
-        for (int j = 0; j < n; j++) {
-            float sum = 0f;
-            for (int i = 0; i < k; i++) sum += Half.toFloat(w[j * k + i], format) * x[i];
-            y[j] = sum;
+    public void matmul(float[] c, float[] a, short[] w, Half.Format format, int m, int n, int k) {
+        Shapes.checkHalfMatmul(c, a, w.length, m, n, k);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = 0f;
+                for (int p = 0; p < k; p++) sum += a[i * k + p] * Half.toFloat(w[j * k + p], format);
+                c[i * n + j] = sum;
+            }
         }
     }
 

@@ -13,13 +13,16 @@ final class Shapes {
         need("matmul B", b, bOff, (long) n * k);
     }
 
-    static void checkMatvec(float[] y, int wLength, float[] x, int n, int k) {
-        if (n < 0 || k < 0) throw new IllegalArgumentException("matvec: negative shape n=" + n + " k=" + k);
-        if (wLength < (long) n * k) {
-            throw new IllegalArgumentException("matvec W: needs " + (long) n * k + " elements, has " + wLength);
+    /** A matmul whose weight is packed 16-bit bits ({@code wLength} of them), every operand from 0. */
+    static void checkHalfMatmul(float[] c, float[] a, int wLength, int m, int n, int k) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("matmul (16-bit W): negative shape m=" + m + " n=" + n + " k=" + k);
         }
-        need("matvec y", y, 0, n);
-        need("matvec x", x, 0, k);
+        if (wLength < (long) n * k) {
+            throw new IllegalArgumentException("matmul W (16-bit): needs " + (long) n * k + " elements, has " + wLength);
+        }
+        need("matmul C", c, 0, (long) m * n);
+        need("matmul A", a, 0, (long) m * k);
     }
 
     static void checkBackward(float[] out, long outLen, float[] dy, long dyLen, float[] other, long otherLen) {

@@ -62,11 +62,19 @@ public final class SimdBackend implements Backend {
     }
 
     @Override
-    public void matvec(float[] y, short[] w, Half.Format format, float[] x, int n, int k) {
-        Shapes.checkMatvec(y, w.length, x, n, k);
-        boolean bf16 = format == Half.Format.BF16;
-        parallel.forRange(n, 4, (long) n * k >= PARALLEL_MIN_WORK,
-                (j0, j1) -> SimdMatmul.halfMatvecRows(y, w, bf16, x, k, j0, j1));
+    public void matmul(float[] c, float[] a, short[] w, Half.Format format, int m, int n, int k) {
+        Shapes.checkHalfMatmul(c, a, w.length, m, n, k);
+        if (m == 0 || n == 0) return;
+        boolean bf16 = format == Half.Format.BF16, par = (long) m * n * k >= PARALLEL_MIN_WORK;
+        // Split over rows of W. A few rows of A: one packed matvec per row (widening in registers);
+        // more: widen a cache block of W at a time into a panel and run the f32 tiles over it.
+        if (m < SimdMatmul.MR) {
+            parallel.forRange(n, 4, par, (j0, j1) -> {
+                for (int i = 0; i < m; i++) SimdMatmul.halfMatvecRows(c, i * n, w, bf16, a, i * k, k, j0, j1);
+            });
+        } else {
+            parallel.forRange(n, SimdMatmul.NR, par, (j0, j1) -> SimdMatmul.halfMatmulBlock(c, a, w, bf16, m, n, k, j0, j1));
+        }
     }
 
     @Override

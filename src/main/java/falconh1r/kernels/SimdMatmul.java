@@ -184,41 +184,70 @@ final class SimdMatmul {
      * and giving four independent FMA chains. fp16 rows go one at a time: four of its longer
      * widenings in flight ran 2.7× slower (measured at 4096×4096), one is as fast as bf16 was.
      */
-    static void halfMatvecRows(float[] y, short[] w, boolean bf16, float[] x, int k, int j0, int j1) {
+    static void halfMatvecRows(float[] y, int yOff, short[] w, boolean bf16, float[] x, int xOff, int k, int j0, int j1) {
         int bound = F.loopBound(k);
         int j = j0;
         for (; bf16 && j + 4 <= j1; j += 4) {
             int r0 = j * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
             FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
             for (int p = 0; p < bound; p += L) {
-                FloatVector xv = FloatVector.fromArray(F, x, p);
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + p);
                 acc0 = widen(ShortVector.fromArray(S, w, r0 + p), bf16).fma(xv, acc0);
                 acc1 = widen(ShortVector.fromArray(S, w, r1 + p), bf16).fma(xv, acc1);
                 acc2 = widen(ShortVector.fromArray(S, w, r2 + p), bf16).fma(xv, acc2);
                 acc3 = widen(ShortVector.fromArray(S, w, r3 + p), bf16).fma(xv, acc3);
             }
-            y[j] = acc0.reduceLanes(VectorOperators.ADD) + halfTail(w, r0, bf16, x, bound, k);
-            y[j + 1] = acc1.reduceLanes(VectorOperators.ADD) + halfTail(w, r1, bf16, x, bound, k);
-            y[j + 2] = acc2.reduceLanes(VectorOperators.ADD) + halfTail(w, r2, bf16, x, bound, k);
-            y[j + 3] = acc3.reduceLanes(VectorOperators.ADD) + halfTail(w, r3, bf16, x, bound, k);
+            y[yOff + j] = acc0.reduceLanes(VectorOperators.ADD) + halfTail(w, r0, bf16, x, xOff, bound, k);
+            y[yOff + j + 1] = acc1.reduceLanes(VectorOperators.ADD) + halfTail(w, r1, bf16, x, xOff, bound, k);
+            y[yOff + j + 2] = acc2.reduceLanes(VectorOperators.ADD) + halfTail(w, r2, bf16, x, xOff, bound, k);
+            y[yOff + j + 3] = acc3.reduceLanes(VectorOperators.ADD) + halfTail(w, r3, bf16, x, xOff, bound, k);
         }
         for (; j < j1; j++) {
             int row = j * k;
             FloatVector acc = FloatVector.zero(F);
             for (int p = 0; p < bound; p += L) {
-                acc = widen(ShortVector.fromArray(S, w, row + p), bf16).fma(FloatVector.fromArray(F, x, p), acc);
+                acc = widen(ShortVector.fromArray(S, w, row + p), bf16).fma(FloatVector.fromArray(F, x, xOff + p), acc);
             }
-            y[j] = acc.reduceLanes(VectorOperators.ADD) + halfTail(w, row, bf16, x, bound, k);
+            y[yOff + j] = acc.reduceLanes(VectorOperators.ADD) + halfTail(w, row, bf16, x, xOff, bound, k);
         }
     }
 
-    /** The scalar remainder of one packed row, {@code Σ_{p∈[from,k)} widen(w[row+p])·x[p]}. */
-    private static float halfTail(short[] w, int row, boolean bf16, float[] x, int from, int k) {
+    /** The scalar remainder of one packed row, {@code Σ_{p∈[from,k)} widen(w[row+p])·x[xOff+p]}. */
+    private static float halfTail(short[] w, int row, boolean bf16, float[] x, int xOff, int from, int k) {
         float sum = 0f;
         for (int p = from; p < k; p++) {
-            sum += (bf16 ? Half.bf16ToFloat(w[row + p]) : Half.f16ToFloat(w[row + p])) * x[p];
+            sum += (bf16 ? Half.bf16ToFloat(w[row + p]) : Half.f16ToFloat(w[row + p])) * x[xOff + p];
         }
         return sum;
+    }
+
+    /** Each pool thread's f32 panel for {@link #halfMatmulBlock} (one cache block of widened W rows). */
+    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * {@code C[:, j] = A · widen(W[j,:])} for {@code j ∈ [j0,j1)}, all m rows of A: each cache block of
+     * W rows ({@link #bBlockRows}) is widened once into this thread's panel, then {@link #forwardBlock}
+     * runs the f32 tiles over it (the panel stands at row jb, so it is passed with offset −jb·k).
+     */
+    static void halfMatmulBlock(float[] c, float[] a, short[] w, boolean bf16, int m, int n, int k, int j0, int j1) {
+        int nb = bBlockRows(k);
+        float[] panel = PANEL.get();
+        if (panel.length < nb * k) {
+            panel = new float[nb * k];
+            PANEL.set(panel);
+        }
+        for (int jb = j0; jb < j1; jb += nb) {
+            int je = Math.min(j1, jb + nb);
+            widenRows(w, jb * k, (je - jb) * k, bf16, panel);
+            forwardBlock(c, 0, a, 0, panel, -jb * k, n, k, 0, m, jb, je);
+        }
+    }
+
+    /** {@code out[p] = widen(w[from + p])} for {@code p < count}, exactly as {@link Half#toFloat}. */
+    private static void widenRows(short[] w, int from, int count, boolean bf16, float[] out) {
+        int bound = S.loopBound(count), p = 0;
+        for (; p < bound; p += L) widen(ShortVector.fromArray(S, w, from + p), bf16).intoArray(out, p);
+        for (; p < count; p++) out[p] = bf16 ? Half.bf16ToFloat(w[from + p]) : Half.f16ToFloat(w[from + p]);
     }
 
     /**

@@ -53,9 +53,9 @@ public final class FalconH1 {
         this.rope = new Rope(c.headDim(), c.ropeTheta());
         this.mup = Mamba2Mixer.mupVector(c);
         for (int layer = 0; layer < c.numHiddenLayers(); layer++) {
-            for (String name : MATMUL_WEIGHTS) backend.registerWeight(p.get(ParameterShapes.layer(layer, name)));
+            for (String name : MATMUL_WEIGHTS) p.weight(ParameterShapes.layer(layer, name)).register(backend);
         }
-        backend.registerWeight(p.lmHead());
+        p.lmHead().register(backend);
     }
 
     /** The per-layer weights used as a matmul's B operand. */
@@ -246,13 +246,13 @@ public final class FalconH1 {
         if (caches != null && caches[0].filled() && (caches.length != length || padding != 0)) {
             throw new IllegalArgumentException("a decode step takes one unpadded token per cache");
         }
-        float[] embed = p.get(ParameterShapes.EMBED);
+        Weight embed = p.weight(ParameterShapes.EMBED);
         float[] h = new float[length * d];
         for (int t = 0; t < length; t++) {
             if (ids[t] < 0 || ids[t] >= vocab) {
                 throw new IllegalArgumentException("token id " + ids[t] + " at position " + t + " is outside the vocabulary [0, " + vocab + ")");
             }
-            System.arraycopy(embed, ids[t] * d, h, t * d, d);
+            embed.copyRow(ids[t], d, h, t * d);
         }
         backend.scale(h, 0, h.length, (float) c.embeddingMultiplier());
         List<float[]> hidden = new ArrayList<>();
@@ -283,16 +283,16 @@ public final class FalconH1 {
                 p.get(ParameterShapes.FINAL_NORM), rows, d, eps);
         if (keepHidden) hidden.add(java.util.Arrays.copyOf(x, length * d));
         float[] logits = new float[rows * vocab];
-        backend.matmul(logits, x, p.lmHead(), rows, vocab, d);
+        p.lmHead().matmul(backend, logits, x, rows, vocab, d);
         backend.scale(logits, 0, logits.length, (float) c.lmHeadMultiplier());
         return new Output(keepHidden ? hidden : null, lastLayerOut, logits);
     }
 
     private Mlp.Weights mlpWeights(int layer) {
         String pre = ParameterShapes.layer(layer, "feed_forward.");
-        return new Mlp.Weights(p.get(pre + "gate_proj.weight"), p.getOrNull(pre + "gate_proj.bias"),
-                p.get(pre + "up_proj.weight"), p.getOrNull(pre + "up_proj.bias"),
-                p.get(pre + "down_proj.weight"), p.getOrNull(pre + "down_proj.bias"),
+        return new Mlp.Weights(p.weight(pre + "gate_proj.weight"), p.getOrNull(pre + "gate_proj.bias"),
+                p.weight(pre + "up_proj.weight"), p.getOrNull(pre + "up_proj.bias"),
+                p.weight(pre + "down_proj.weight"), p.getOrNull(pre + "down_proj.bias"),
                 c.mlpMultipliers().get(0).floatValue(), c.mlpMultipliers().get(1).floatValue());
     }
 }

@@ -5,6 +5,7 @@ import falconh1r.io.CheckpointWriter;
 import falconh1r.io.DType;
 import falconh1r.io.SafetensorsException;
 import falconh1r.io.SafetensorsWriter;
+import falconh1r.kernels.Half;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,29 +13,48 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * The weights of a {@code FalconH1ForCausalLM} in f32, one array per tensor under its HF name and
+ * The weights of a {@code FalconH1ForCausalLM}, one array per tensor under its HF name and
  * row-major shape ({@link ParameterShapes}). Loaded from and saved to Hugging Face checkpoint
  * folders ({@code config.json} + {@code model.safetensors} or a sharded index), or initialised
  * from a seed with transformers' rules. With {@code tie_word_embeddings} there is no
  * {@code lm_head.weight}; {@link #lmHead()} is then the embedding.
+ *
+ * <p>Storage is f32, or {@code packed} (bf16 or fp16) for inference: then every 2-D tensor (the
+ * projections, the embedding and the LM head, nearly all the bytes) is held as 16-bit bits
+ * ({@link #weight}), while norms, biases, the conv kernel, A_log, D and dt_bias stay f32.
+ * Training needs f32 storage: {@link #get} refuses a packed tensor.
  */
 public final class FalconH1Parameters {
     public static final String CONFIG_FILE = "config.json";
 
     private final FalconH1Config config;
     private final Map<String, int[]> shapes;
-    private final Map<String, float[]> values;
+    private final Half.Format packing;                 // null: every tensor f32
+    private final Map<String, float[]> values;         // the f32 tensors
+    private final Map<String, Weight> weights = new HashMap<>();    // every 2-D tensor
 
-    private FalconH1Parameters(FalconH1Config config, Map<String, float[]> values) {
+    private FalconH1Parameters(FalconH1Config config, Half.Format packing, Map<String, float[]> values,
+                               Map<String, short[]> packed) {
         this.config = config;
         this.shapes = ParameterShapes.of(config);
+        this.packing = packing;
         this.values = values;
+        shapes.forEach((name, shape) -> {
+            if (shape.length != 2) return;
+            weights.put(name, packed.containsKey(name) ? new Weight(null, packed.get(name), packing) : Weight.of(values.get(name)));
+        });
+    }
+
+    /** Whether {@code name}, of that shape, is held packed under a 16-bit storage: every 2-D tensor. */
+    private static boolean packs(Half.Format packing, int[] shape) {
+        return packing != null && shape.length == 2;
     }
 
     public FalconH1Config config() {
@@ -46,16 +66,43 @@ public final class FalconH1Parameters {
         return shapes.keySet();
     }
 
-    /** The tensor's values, row-major; the live array (writes change the model). */
+    /** The 16-bit format 2-D tensors are held in, or null for f32 storage. */
+    public Half.Format packing() {
+        return packing;
+    }
+
+    /**
+     * The f32 tensor's values, row-major; the live array (writes change the model). A tensor held
+     * packed is refused: train and edit with f32 storage.
+     */
     public float[] get(String name) {
         float[] v = values.get(name);
-        if (v == null) throw new IllegalArgumentException("no tensor '" + name + "' in this model");
+        if (v == null) {
+            if (!shapes.containsKey(name)) throw new IllegalArgumentException("no tensor '" + name + "' in this model");
+            throw new IllegalStateException("tensor '" + name + "' is held as " + packing
+                    + "; load the model with f32 storage to read or change it as f32");
+        }
         return v;
     }
 
-    /** The tensor's values, or null when this model has no such tensor (a bias the config turns off). */
+    /** The f32 tensor's values, or null when this model has no such tensor (a bias the config turns off). */
     public float[] getOrNull(String name) {
-        return values.get(name);
+        return shapes.containsKey(name) ? get(name) : null;
+    }
+
+    /** A 2-D tensor as a matmul weight, f32 or packed. */
+    public Weight weight(String name) {
+        Weight w = weights.get(name);
+        if (w == null) throw new IllegalArgumentException("no 2-D tensor '" + name + "' in this model");
+        return w;
+    }
+
+    /** Bytes of every stored tensor (4 per f32 element, 2 per packed one). */
+    public long bytes() {
+        long sum = 0;
+        for (float[] v : values.values()) sum += 4L * v.length;
+        for (Weight w : weights.values()) if (w.f32() == null) sum += w.bytes();
+        return sum;
     }
 
     /** A copy of the tensor's shape. */
@@ -66,8 +113,8 @@ public final class FalconH1Parameters {
     }
 
     /** {@code lm_head.weight} [vocab, hidden], or the embedding when tied. */
-    public float[] lmHead() {
-        return get(config.tieWordEmbeddings() ? ParameterShapes.EMBED : ParameterShapes.LM_HEAD);
+    public Weight lmHead() {
+        return weight(config.tieWordEmbeddings() ? ParameterShapes.EMBED : ParameterShapes.LM_HEAD);
     }
 
     /**
@@ -77,6 +124,14 @@ public final class FalconH1Parameters {
      * expected and found shapes. Config errors are {@link ConfigException}s.
      */
     public static FalconH1Parameters load(Path dir) {
+        return load(dir, null);
+    }
+
+    /**
+     * {@link #load(Path)} with 2-D tensors held packed in {@code packing} (null: f32). A tensor
+     * stored in that format keeps its bits; others are narrowed as torch's {@code .to(dtype)}.
+     */
+    public static FalconH1Parameters load(Path dir, Half.Format packing) {
         FalconH1Config config = FalconH1Config.read(dir.resolve(CONFIG_FILE));
         Map<String, int[]> expected = ParameterShapes.of(config);
         try (CheckpointFolder folder = CheckpointFolder.open(dir)) {
@@ -88,6 +143,7 @@ public final class FalconH1Parameters {
                 }
             }
             Map<String, float[]> values = new LinkedHashMap<>();
+            Map<String, short[]> packed = new HashMap<>();
             for (Map.Entry<String, int[]> e : expected.entrySet()) {
                 String name = e.getKey();
                 long[] want = Arrays.stream(e.getValue()).asLongStream().toArray();
@@ -100,20 +156,37 @@ public final class FalconH1Parameters {
                     throw new SafetensorsException(folder.fileOf(name), "tensor '" + name + "' has shape "
                             + Arrays.toString(found) + ", expected " + Arrays.toString(want));
                 }
-                values.put(name, folder.floats(name));
+                if (!packs(packing, e.getValue())) {
+                    values.put(name, folder.floats(name));
+                } else if (folder.info(name).dtype() == (packing == Half.Format.BF16 ? DType.BF16 : DType.F16)) {
+                    packed.put(name, folder.halfBits(name));
+                } else {
+                    float[] f = folder.floats(name);
+                    short[] bits = new short[f.length];
+                    for (int i = 0; i < f.length; i++) bits[i] = Half.fromFloat(f[i], packing);
+                    packed.put(name, bits);
+                }
             }
-            return new FalconH1Parameters(config, values);
+            return new FalconH1Parameters(config, packing, values, packed);
         }
     }
 
     /**
-     * Writes {@code dir/model.safetensors} (F32, metadata {@code {"format": "pt"}}, as
-     * {@code save_pretrained} does) and then {@code dir/config.json}, each replaced atomically;
-     * the folder is created if missing.
+     * Writes {@code dir/model.safetensors} (F32, packed tensors in their 16-bit dtype; metadata
+     * {@code {"format": "pt"}}, as {@code save_pretrained} does) and then {@code dir/config.json},
+     * each replaced atomically; the folder is created if missing.
      */
     public void save(Path dir) {
         SafetensorsWriter w = new SafetensorsWriter().metadata(Map.of("format", "pt"));
-        shapes.forEach((name, shape) -> w.add(name, DType.F32, Arrays.stream(shape).asLongStream().toArray(), values.get(name)));
+        shapes.forEach((name, shape) -> {
+            long[] dims = Arrays.stream(shape).asLongStream().toArray();
+            Weight packed = weights.get(name);
+            if (packed != null && packed.f32() == null) {
+                w.addHalfBits(name, packing == Half.Format.BF16 ? DType.BF16 : DType.F16, dims, packed.packed());
+            } else {
+                w.add(name, DType.F32, dims, values.get(name));
+            }
+        });
         CheckpointWriter.write(dir, w, Long.MAX_VALUE);
         Path target = dir.resolve(CONFIG_FILE);
         Path tmp = dir.resolve("." + CONFIG_FILE + ".tmp");
@@ -142,9 +215,18 @@ public final class FalconH1Parameters {
      * same weights, but not torch's values, only the same distributions.
      */
     public static FalconH1Parameters init(FalconH1Config config, long seed) {
+        return init(config, seed, null);
+    }
+
+    /**
+     * {@link #init(FalconH1Config, long)} with 2-D tensors narrowed to {@code packing} (null: f32)
+     * one by one as they are drawn, so no f32 copy of the whole model ever exists.
+     */
+    public static FalconH1Parameters init(FalconH1Config config, long seed, Half.Format packing) {
         double std = config.initializerRange() == 0 ? 0.02 : config.initializerRange();
         SplittableRandom root = new SplittableRandom(seed);
         Map<String, float[]> values = new LinkedHashMap<>();
+        Map<String, short[]> packed = new HashMap<>();
         ParameterShapes.of(config).forEach((name, shape) -> {
             float[] v = new float[Arrays.stream(shape).reduce(1, Math::multiplyExact)];
             SplittableRandom random = root.split();
@@ -159,8 +241,14 @@ public final class FalconH1Parameters {
                     Arrays.fill(v, config.padTokenId() * shape[1], (config.padTokenId() + 1) * shape[1], 0f);
                 }
             }
-            values.put(name, v);
+            if (packs(packing, shape)) {
+                short[] bits = new short[v.length];
+                for (int i = 0; i < v.length; i++) bits[i] = Half.fromFloat(v[i], packing);
+                packed.put(name, bits);
+            } else {
+                values.put(name, v);
+            }
         });
-        return new FalconH1Parameters(config, values);
+        return new FalconH1Parameters(config, packing, values, packed);
     }
 }

@@ -59,7 +59,7 @@ public final class Mamba2Mixer {
         java.util.Arrays.fill(u, 0, padding * d, 0f);
         backend.scale(u, 0, length * d, (float) c.ssmInMultiplier());
         float[] zxbcdt = new float[length * proj];
-        Linear.forward(backend, zxbcdt, u, length, p.get(pre + "in_proj.weight"), p.getOrNull(pre + "in_proj.bias"), proj, d);
+        Linear.forward(backend, zxbcdt, u, length, p.weight(pre + "in_proj.weight"), p.getOrNull(pre + "in_proj.bias"), proj, d);
         for (int t = 0; t < length; t++) {
             for (int j = 0; j < proj; j++) zxbcdt[t * proj + j] *= mup[j];
         }
@@ -131,7 +131,7 @@ public final class Mamba2Mixer {
             backend.silu(gate, z, length * inner);
             for (int i = 0; i < y.length; i++) y[i] *= gate[i];
         }
-        Linear.forward(backend, out, y, length, p.get(pre + "out_proj.weight"), p.getOrNull(pre + "out_proj.bias"), d, inner);
+        Linear.forward(backend, out, y, length, p.weight(pre + "out_proj.weight"), p.getOrNull(pre + "out_proj.bias"), d, inner);
     }
 
     /** transformers' {@code compute_mup_vector}: ssm_multipliers spread over [z, x, B, C, dt]. */

@@ -16,8 +16,8 @@ public final class Mlp {
     private Mlp() {}
 
     /** The weights of one block; biases are null when {@code mlp_bias} is false. */
-    public record Weights(float[] gateProj, float[] gateBias, float[] upProj, float[] upBias,
-                          float[] downProj, float[] downBias, float gateMultiplier, float downMultiplier) {}
+    public record Weights(Weight gateProj, float[] gateBias, Weight upProj, float[] upBias,
+                          Weight downProj, float[] downBias, float gateMultiplier, float downMultiplier) {}
 
     /**
      * @param gate scratch [rows, I]

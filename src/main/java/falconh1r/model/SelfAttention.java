@@ -38,9 +38,9 @@ public final class SelfAttention {
         float scale = (float) Math.pow(hd, -0.5);
         String pre = ParameterShapes.layer(layer, "self_attn.");
         float[] q = new float[rows * qSize], k = new float[rows * kvSize], v = new float[rows * kvSize];
-        Linear.forward(backend, q, x, rows, p.get(pre + "q_proj.weight"), p.getOrNull(pre + "q_proj.bias"), qSize, d);
-        Linear.forward(backend, k, x, rows, p.get(pre + "k_proj.weight"), p.getOrNull(pre + "k_proj.bias"), kvSize, d);
-        Linear.forward(backend, v, x, rows, p.get(pre + "v_proj.weight"), p.getOrNull(pre + "v_proj.bias"), kvSize, d);
+        Linear.forward(backend, q, x, rows, p.weight(pre + "q_proj.weight"), p.getOrNull(pre + "q_proj.bias"), qSize, d);
+        Linear.forward(backend, k, x, rows, p.weight(pre + "k_proj.weight"), p.getOrNull(pre + "k_proj.bias"), kvSize, d);
+        Linear.forward(backend, v, x, rows, p.weight(pre + "v_proj.weight"), p.getOrNull(pre + "v_proj.bias"), kvSize, d);
         backend.scale(k, 0, k.length, (float) c.keyMultiplier());
         rope.apply(q, hq, angles);
         rope.apply(k, hkv, angles);
@@ -67,6 +67,6 @@ public final class SelfAttention {
             }
             Attention.causal(backend, attended, q, rows, keys, values, 0, padding, hq, hkv, hd, scale, new float[rows]);
         }
-        Linear.forward(backend, out, attended, rows, p.get(pre + "o_proj.weight"), p.getOrNull(pre + "o_proj.bias"), d, qSize);
+        Linear.forward(backend, out, attended, rows, p.weight(pre + "o_proj.weight"), p.getOrNull(pre + "o_proj.bias"), d, qSize);
     }
 }

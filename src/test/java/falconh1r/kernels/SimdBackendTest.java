@@ -97,22 +97,28 @@ class SimdBackendTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("matmulCases")
-    void halfMatvecEqualsScalar(Cases.MatmulCase t) {
-        int n = t.n(), k = t.k();
+    void halfMatmulEqualsScalar(Cases.MatmulCase t) {
+        int m = t.m(), n = t.n(), k = t.k();
         SplittableRandom rnd = new SplittableRandom(t.seed());
-        float[] x = Cases.uniform(rnd, k, 1f);
+        float[] x = Cases.uniform(rnd, m * k, 1f);
         float[] wf = Cases.uniform(rnd, n * k, 2f);
         for (Half.Format format : Half.Format.values()) {
             short[] w = new short[n * k];
             for (int i = 0; i < w.length; i++) w[i] = Half.fromFloat(wf[i], format);
             // Sprinkle fp16 subnormals and bf16 tiny values so every widening branch runs.
             for (int i = 0; i < w.length; i += 7) w[i] = (short) (rnd.nextInt(0x400) | (rnd.nextBoolean() ? 0x8000 : 0));
-            float[] expected = new float[n], actual = new float[n];
-            scalar.matvec(expected, w, format, x, n, k);
-            simd.matvec(actual, w, format, x, n, k);
+            float[] expected = new float[m * n], actual = new float[m * n];
+            scalar.matmul(expected, x, w, format, m, n, k);
+            simd.matmul(actual, x, w, format, m, n, k);
             float[] widened = Half.toFloats(w, format);
-            double[] scale = absProducts(x, 0, widened, 0, 1, n, k);
-            assertClose(format + " matvec " + t, expected, 0, actual, 0, n, PRODUCT_ATOL, PRODUCT_RTOL, scale);
+            double[] scale = absProducts(x, 0, widened, 0, m, n, k);
+            assertClose(format + " matmul " + t, expected, 0, actual, 0, m * n, PRODUCT_ATOL, PRODUCT_RTOL, scale);
+            // the one-row product (decode) through the matvec entry point equals row 0
+            if (m > 0) {
+                float[] row = new float[n];
+                simd.matvec(row, w, format, x, n, k);
+                assertClose(format + " matvec " + t, expected, 0, row, 0, n, PRODUCT_ATOL, PRODUCT_RTOL, scale);
+            }
         }
     }
 

@@ -98,7 +98,7 @@ class TorchFixtureTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void halfMatvecMatchesTorch(String name) {
+    void halfProductsMatchTorch(String name) {
         Backend b = backend(name);
         for (Half.Format format : Half.Format.values()) {
             String op = "matvec_" + format.name().toLowerCase();
@@ -110,6 +110,14 @@ class TorchFixtureTest {
             b.matvec(y, bits, format, x, n, k);
             double[] scale = SimdBackendTest.absProducts(x, 0, widened, 0, 1, n, k);
             Close.assertClose(name + " " + op, t(op + ".out"), 0, y, 0, n, 1e-5, 1e-5, scale);
+
+            String mm = "matmul_" + format.name().toLowerCase();       // several rows of A (prefill)
+            short[] wm = fixtures.halfBits(mm + ".w_bits");
+            int rows = dim(mm + ".a", 0), out = dim(mm + ".w_bits", 0), in = dim(mm + ".w_bits", 1);
+            float[] a = t(mm + ".a"), c = new float[rows * out];
+            b.matmul(c, a, wm, format, rows, out, in);
+            double[] mmScale = SimdBackendTest.absProducts(a, 0, Half.toFloats(wm, format), 0, rows, out, in);
+            Close.assertClose(name + " " + mm, t(mm + ".out"), 0, c, 0, rows * out, 1e-5, 1e-5, mmScale);
         }
     }
 

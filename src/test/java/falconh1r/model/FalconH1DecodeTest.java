@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import falconh1r.io.SafetensorsFile;
 import falconh1r.kernels.Backend;
+import falconh1r.kernels.Half;
 import falconh1r.testing.Close;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,9 +84,33 @@ class FalconH1DecodeTest {
     }
 
     static FalconH1 model(String name, String backendName) {
+        return model(name, backendName, null);
+    }
+
+    static FalconH1 model(String name, String backendName, Half.Format packing) {
         Backend backend = falconh1r.kernels.TestBackendsAccess.create(backendName);
         OPEN.add(backend);
-        return new FalconH1(FalconH1Parameters.load(dir(name)), backend);
+        return new FalconH1(FalconH1Parameters.load(dir(name), packing), backend);
+    }
+
+    static Stream<Arguments> bf16Cases() throws Exception {
+        return FalconH1ForwardTest.bf16Cases();
+    }
+
+    /** The bf16 checkpoint with its weights held packed: the batched greedy continuation (prefill with packed matmuls, decode with packed matvecs/matmuls) equals transformers'. */
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("bf16Cases")
+    void packedBf16GreedyMatchesTransformersGenerate(String name, String backendName) {
+        FalconH1 model = model(name, backendName, Half.Format.BF16);
+        int vocab = model.config().vocabSize();
+        List<Row> rows = rows(dir(name), vocab);
+        int steps = rows.getFirst().greedy().length;
+        FalconH1.Generation[] batch = model.generate(rows.stream().map(Row::prompt).toArray(int[][]::new), steps);
+        for (int b = 0; b < rows.size(); b++) {
+            String tag = name + " (bf16 packed) on " + backendName + ", row " + b;
+            assertArrayEquals(rows.get(b).greedy(), batch[b].tokens(), tag + " greedy tokens");
+            Close.assertClose(tag + " greedy logits", rows.get(b).greedyLogits(), batch[b].logits(), steps * vocab, TOL, 0);
+        }
     }
 
     @ParameterizedTest(name = "{0} on {1}")

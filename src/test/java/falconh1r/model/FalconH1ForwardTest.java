@@ -44,13 +44,33 @@ class FalconH1ForwardTest {
         return out.stream();
     }
 
+    /** The checkpoints saved in bf16, on every selected backend: run again with the weights held packed. */
+    static Stream<Arguments> bf16Cases() throws Exception {
+        return cases().filter(a -> ((String) a.get()[0]).startsWith("bf16"));
+    }
+
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("cases")
     void forwardMatchesTransformers(String name, String backendName) {
+        check(name, backendName, null);
+    }
+
+    /**
+     * The bf16 checkpoint with its 2-D weights kept as bf16 bits (widened inside each product):
+     * widening is exact, so the same bound holds.
+     */
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("bf16Cases")
+    void packedBf16ForwardMatchesTransformers(String name, String backendName) {
+        check(name, backendName, falconh1r.kernels.Half.Format.BF16);
+    }
+
+    private static void check(String name, String backendName, falconh1r.kernels.Half.Format packing) {
         Path dir = Path.of(System.getProperty("falcon.fixtures", "fixtures"), "falcon_h1", name);
         Backend backend = falconh1r.kernels.TestBackendsAccess.create(backendName);
         OPEN.add(backend);
-        FalconH1Parameters params = FalconH1Parameters.load(dir);
+        FalconH1Parameters params = FalconH1Parameters.load(dir, packing);
+        if (packing != null) org.junit.jupiter.api.Assertions.assertEquals(packing, params.weight(ParameterShapes.EMBED).format());
         FalconH1Config c = params.config();
         FalconH1 model = new FalconH1(params, backend);
         try (SafetensorsFile fx = SafetensorsFile.open(dir.resolve("expected.safetensors"))) {
@@ -69,7 +89,7 @@ class FalconH1ForwardTest {
                     if (mask != null && mask[b * length + t] == 0) padding = t + 1;
                 }
                 FalconH1.Output out = model.forward(row, pos, padding);
-                String tag = name + " on " + backendName + ", row " + b;
+                String tag = name + (packing == null ? "" : " (" + packing + " packed)") + " on " + backendName + ", row " + b;
                 int from = padding, count = length - padding;
                 for (int s = 0; s < states; s++) {
                     Close.assertClose(tag + " hidden_states." + s, fx.floats("hidden_states." + s), (b * length + from) * d,

@@ -54,6 +54,49 @@ class FalconH1ParametersTest {
         assertTrue(p.names().contains("model.layers.1.mamba.norm.weight"));
     }
 
+    /**
+     * bf16 storage: every 2-D tensor is held as the bf16 rounding of the f32 init (round to nearest
+     * even, as torch's .to(torch.bfloat16)), the rest stays f32 and equal; {@code get} refuses a packed
+     * tensor; a save writes BF16 tensors that load back bit for bit, packed or widened.
+     */
+    @Test
+    void bf16StorageHoldsTwoDimensionalTensorsPacked() {
+        FalconH1Config c = tiny(", \"attention_bias\": true");
+        FalconH1Parameters f32 = FalconH1Parameters.init(c, 11);
+        FalconH1Parameters bf16 = FalconH1Parameters.init(c, 11, falconh1r.kernels.Half.Format.BF16);
+        long f32Bytes = 0, packedBytes = 0;
+        for (String name : f32.names()) {
+            float[] v = f32.get(name);
+            f32Bytes += 4L * v.length;
+            if (f32.shape(name).length == 2) {
+                short[] bits = bf16.weight(name).packed();
+                packedBytes += 2L * bits.length;
+                for (int i = 0; i < v.length; i++) {
+                    assertEquals(falconh1r.kernels.Half.floatToBf16(v[i]), bits[i], name + "[" + i + "]");
+                }
+                assertThrows(IllegalStateException.class, () -> bf16.get(name), name);
+            } else {
+                assertArrayEquals(v, bf16.get(name), name);
+                packedBytes += 4L * v.length;
+            }
+        }
+        assertEquals(packedBytes, bf16.bytes());
+        assertEquals(f32Bytes, f32.bytes());
+        assertTrue(packedBytes < 0.6 * f32Bytes, packedBytes + " vs " + f32Bytes);
+
+        bf16.save(tmp);
+        FalconH1Parameters packedBack = FalconH1Parameters.load(tmp, falconh1r.kernels.Half.Format.BF16);
+        FalconH1Parameters widenedBack = FalconH1Parameters.load(tmp);
+        String q = "model.layers.1.self_attn.q_proj.weight";
+        assertArrayEquals(bf16.weight(q).packed(), packedBack.weight(q).packed());
+        assertArrayEquals(falconh1r.kernels.Half.toFloats(bf16.weight(q).packed(), falconh1r.kernels.Half.Format.BF16),
+                widenedBack.get(q));
+        // an f32 checkpoint loaded with bf16 storage is narrowed exactly as the init was
+        f32.save(tmp.resolve("f32"));
+        assertArrayEquals(bf16.weight(q).packed(),
+                FalconH1Parameters.load(tmp.resolve("f32"), falconh1r.kernels.Half.Format.BF16).weight(q).packed());
+    }
+
     @Test
     void normalWeightsHaveTheConfiguredStd() {
         FalconH1Config c = tiny(", \"initializer_range\": 0.05, \"hidden_size\": 64, \"vocab_size\": 4000");
@@ -96,7 +139,7 @@ class FalconH1ParametersTest {
         assertEquals(p.names(), back.names());
         for (String name : p.names()) assertArrayEquals(p.get(name), back.get(name), name);
         assertEquals(!tied, back.names().contains("lm_head.weight"));
-        if (tied) assertSame(back.get("model.embed_tokens.weight"), back.lmHead());
+        if (tied) assertSame(back.get("model.embed_tokens.weight"), back.lmHead().f32());
     }
 
     @Test

@@ -85,9 +85,9 @@ class LayersTest {
         float[] mult = fx.floats(name + ".multipliers");
         boolean bias = fx.contains(name + ".gate_proj.bias");
         Mlp.Weights w = new Mlp.Weights(
-                fx.floats(name + ".gate_proj.weight"), bias ? fx.floats(name + ".gate_proj.bias") : null,
-                fx.floats(name + ".up_proj.weight"), bias ? fx.floats(name + ".up_proj.bias") : null,
-                fx.floats(name + ".down_proj.weight"), bias ? fx.floats(name + ".down_proj.bias") : null,
+                Weight.of(fx.floats(name + ".gate_proj.weight")), bias ? fx.floats(name + ".gate_proj.bias") : null,
+                Weight.of(fx.floats(name + ".up_proj.weight")), bias ? fx.floats(name + ".up_proj.bias") : null,
+                Weight.of(fx.floats(name + ".down_proj.weight")), bias ? fx.floats(name + ".down_proj.bias") : null,
                 mult[0], mult[1]);
         for (String backendName : List.of("scalar", "simd")) {
             try (Backend backend = Backends.create(backendName, 2)) {
