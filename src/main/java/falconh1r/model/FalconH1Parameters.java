@@ -205,6 +205,17 @@ public final class FalconH1Parameters {
     }
 
     /**
+     * Every tensor of {@code config} as f32 zeros: the gradient accumulator of a backward pass (same
+     * names and shapes as the parameters; backward functions add into it).
+     */
+    public static FalconH1Parameters zeros(FalconH1Config config) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        ParameterShapes.of(config).forEach((name, shape) ->
+                values.put(name, new float[Arrays.stream(shape).reduce(1, Math::multiplyExact)]));
+        return new FalconH1Parameters(config, null, values, Map.of());
+    }
+
+    /**
      * Random weights by transformers 5.24's rules ({@code PreTrainedModel._init_weights}, then
      * {@code FalconH1PreTrainedModel._init_weights}): every {@code nn.Linear} and the
      * {@code nn.Conv1d} weight ~ N(0, std), their biases 0; the embedding ~ N(0, std) with row

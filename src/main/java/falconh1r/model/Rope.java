@@ -53,13 +53,27 @@ public final class Rope {
 
     /** Rotates {@code heads} vectors of length head_dim in place in each row of {@code x} [rows, heads, head_dim]. */
     public void apply(float[] x, int heads, Angles angles) {
+        rotate(x, heads, angles, 1f);
+    }
+
+    /**
+     * The backward of {@link #apply}, in place on its output's gradient {@code dx} [rows, heads, head_dim]:
+     * each (x1, x2) pair turns by an orthogonal rotation, whose transpose is the rotation by −angle
+     * ({@code dx1' = dx1·cos + dx2·sin,  dx2' = dx2·cos − dx1·sin}).
+     */
+    public void backward(float[] dx, int heads, Angles angles) {
+        rotate(dx, heads, angles, -1f);
+    }
+
+    /** Rotates every pair by {@code direction}·angle: 1 the forward, −1 its transpose. */
+    private void rotate(float[] x, int heads, Angles angles, float direction) {
         int half = headDim / 2;
         float[] cos = angles.cos(), sin = angles.sin();
         for (int r = 0; r < angles.rows(); r++) {
             for (int h = 0; h < heads; h++) {
                 int off = (r * heads + h) * headDim;
                 for (int i = 0; i < half; i++) {
-                    float c = cos[r * half + i], s = sin[r * half + i];
+                    float c = cos[r * half + i], s = direction * sin[r * half + i];
                     float x1 = x[off + i], x2 = x[off + half + i];
                     x[off + i] = x1 * c - x2 * s;
                     x[off + half + i] = x2 * c + x1 * s;
