@@ -9,7 +9,8 @@ import java.util.Map;
  * {@code _single_tensor_adam} with {@code decoupled_weight_decay=True}) behind transformers'
  * Trainer step: {@code clip_grad_norm_} ({@link GradClip}), then the update of every parameter
  * ({@link #update}), in float32 with torch's order of operations and roundings; the bias
- * corrections and the step size are Python floats (double), as in torch. Parameters and their
+ * corrections and the step size are Python floats (double), as in torch. The lr of each step comes
+ * from the caller, e.g. {@link LrSchedule#lr}. Parameters and their
  * {@link ParameterGroups weight decay} are fixed at construction; the caller's live arrays are
  * updated in place, so after a step the caller tells its Backend that the weights changed.
  *
@@ -112,7 +113,10 @@ public final class AdamW {
      *   param.addcdiv_(exp_avg, denom, value=-step_size)         p = p + (−step_size·m) / denom
      * </pre>
      * torch 2.9.1's CPU build contracts the addcmul and lerp kernels' multiply-add into one
-     * fused multiply-add (checked bit for bit against it, tails included), so this does too.
+     * fused multiply-add (checked bit for bit against it, tails included), so this does too. The
+     * one difference: {@link Math#sqrt} rounds correctly, torch's float32 {@code sqrt} (MKL) can be
+     * an ulp off (fixtures/README.md, "Optimizer"). C2 vectorises this loop; it runs at memory
+     * bandwidth.
      */
     static void update(float[] p, float[] g, float[] m, float[] v, float decay, float oneMinusBeta1, float beta2,
                        float oneMinusBeta2, float biasCorrection2Sqrt, float eps, float negStepSize) {

@@ -56,7 +56,10 @@ public final class AdamWState {
         return step;
     }
 
-    /** Updates skipped because the gradients were not finite. */
+    /**
+     * Updates skipped because the gradients were not finite; {@code step() + skippedSteps()} is the
+     * number of {@link AdamW#step} calls that returned.
+     */
     public long skippedSteps() {
         return skipped;
     }
