@@ -204,6 +204,14 @@ public final class FalconH1Parameters {
         }
     }
 
+    /** Every tensor of {@code config} in f32, all zeros: an accumulator for gradients. */
+    public static FalconH1Parameters zeros(FalconH1Config config) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        ParameterShapes.of(config).forEach((name, shape) ->
+                values.put(name, new float[Arrays.stream(shape).reduce(1, Math::multiplyExact)]));
+        return new FalconH1Parameters(config, null, values, Map.of());
+    }
+
     /**
      * Random weights by transformers 5.24's rules ({@code PreTrainedModel._init_weights}, then
      * {@code FalconH1PreTrainedModel._init_weights}): every {@code nn.Linear} and the
