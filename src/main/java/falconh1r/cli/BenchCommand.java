@@ -3,7 +3,6 @@ package falconh1r.cli;
 import falconh1r.bench.MatmulBench;
 import falconh1r.bench.ModelBench;
 import falconh1r.kernels.Backend;
-import falconh1r.kernels.Half;
 import falconh1r.kernels.Backends;
 import falconh1r.model.FalconH1Config;
 import java.nio.file.Path;
@@ -68,8 +67,8 @@ public final class BenchCommand {
         int decode;
         @Option(names = "--batch", defaultValue = "1", description = "independent sequences (default ${DEFAULT-VALUE})")
         int batch;
-        @Option(names = "--dtype", defaultValue = "f32", description = "weight storage: f32, or bf16 (2-D weights packed, widened in each product) (default ${DEFAULT-VALUE})")
-        String dtype;
+        @Mixin
+        StorageOptions storage;
         @Mixin
         BackendOptions backend;
         @Option(names = "--repeats", defaultValue = "1", description = "measurements; medians reported (default ${DEFAULT-VALUE})")
@@ -78,15 +77,13 @@ public final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             return UserError.run(spec.commandLine(), () -> {
-                if (!dtype.equals("f32") && !dtype.equals("bf16")) throw new UserError("--dtype must be f32 or bf16, got " + dtype);
-                Half.Format packing = dtype.equals("bf16") ? Half.Format.BF16 : null;
                 if (prompt < 1 || decode < 0 || batch < 1 || repeats < 1) {
                     throw new UserError("need --prompt >= 1, --decode >= 0, --batch >= 1, --repeats >= 1");
                 }
                 FalconH1Config c = FalconH1Config.read(config);
                 try (Backend b = backend.open()) {
                     spec.commandLine().getOut().println(
-                            ModelBench.run(c, packing, seed, prompt, decode, batch, b, backend.threads(), repeats).line());
+                            ModelBench.run(c, storage.packing(), seed, prompt, decode, batch, b, backend.threads(), repeats).line());
                 }
                 spec.commandLine().getOut().flush();
                 return 0;

@@ -36,12 +36,14 @@ final class GenerateCommand implements Callable<Integer> {
     boolean greedy;
     @Mixin
     BackendOptions backend;
+    @Mixin
+    StorageOptions storage;
 
     @Override
     public Integer call() throws Exception {
         return UserError.run(spec.commandLine(), () -> {
             if (maxNewTokens < 1) throw new UserError("--max-new-tokens must be at least 1, got " + maxNewTokens);
-            FalconH1Parameters params = FalconH1Parameters.load(model);
+            FalconH1Parameters params = FalconH1Parameters.load(model, storage.packing());
             int vocab = params.config().vocabSize();
             int[][] prompts = new int[ids.size()][];
             for (int s = 0; s < prompts.length; s++) prompts[s] = LogitsCommand.parseIds(ids.get(s), s, vocab);

@@ -38,13 +38,15 @@ final class LogitsCommand implements Callable<Integer> {
     List<String> ids;
     @Mixin
     BackendOptions backend;
+    @Mixin
+    StorageOptions storage;
     @Option(names = "--out", required = true, paramLabel = "FILE.safetensors", description = "where to write the logits")
     Path out;
 
     @Override
     public Integer call() throws Exception {
         return UserError.run(spec.commandLine(), () -> {
-            FalconH1Parameters params = FalconH1Parameters.load(model);
+            FalconH1Parameters params = FalconH1Parameters.load(model, storage.packing());
             int vocab = params.config().vocabSize();
             List<int[]> sequences = new ArrayList<>();
             for (int s = 0; s < ids.size(); s++) sequences.add(parseIds(ids.get(s), s, vocab));

@@ -20,8 +20,18 @@ class GenerateCommandTest {
 
     @Test
     void greedyContinuationEqualsTransformers() {
+        assertGreedy(MODEL, "f32");
+    }
+
+    /** The bf16 checkpoint with its weights kept packed ({@code --dtype bf16}) continues as transformers does. */
+    @Test
+    void packedBf16ContinuationEqualsTransformers() {
+        assertGreedy(MODEL.resolveSibling("bf16_h1_0p5b"), "bf16");
+    }
+
+    static void assertGreedy(Path model, String dtype) {
         long[] ids, greedy;
-        try (SafetensorsFile fx = SafetensorsFile.open(MODEL.resolve("expected.safetensors"))) {
+        try (SafetensorsFile fx = SafetensorsFile.open(model.resolve("expected.safetensors"))) {
             ids = fx.longs("input_ids");
             greedy = fx.longs("greedy");
         }
@@ -32,8 +42,8 @@ class GenerateCommandTest {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        int code = cli.execute("generate", "--model", MODEL.toString(), "--ids", prompt.toString(),
-                "--max-new-tokens", String.valueOf(greedy.length), "--greedy", "--backend", "scalar");
+        int code = cli.execute("generate", "--model", model.toString(), "--ids", prompt.toString(),
+                "--max-new-tokens", String.valueOf(greedy.length), "--greedy", "--backend", "scalar", "--dtype", dtype);
         assertEquals(0, code, err.toString());
         assertEquals(expected.toString(), out.toString().strip());
     }
@@ -48,5 +58,7 @@ class GenerateCommandTest {
         assertTrue(err.toString().contains("position 1"), err.toString());
         assertEquals(2, cli.execute("generate", "--model", MODEL.toString(), "--ids", "1 2", "--greedy", "--max-new-tokens", "0"));
         assertTrue(err.toString().contains("--max-new-tokens"), err.toString());
+        assertEquals(2, cli.execute("generate", "--model", MODEL.toString(), "--ids", "1 2", "--greedy", "--dtype", "f64"));
+        assertTrue(err.toString().contains("--dtype") && err.toString().contains("f64"), err.toString());
     }
 }
