@@ -20,6 +20,9 @@ import falconh1r.kernels.Backend;
  * <p>{@code state} is in/out in every method: it holds the initial state (zeros in a plain prefill)
  * and receives the final state, as the decode step's {@code state.copy_(...)} does and as
  * {@code mamba2_chunk_scan(initial_states=..., return_final_states=True)} returns it.
+ *
+ * <p>{@link #backward} is the reverse-time scan (the gradient of y only; the initial state is read,
+ * not changed), checked against torch autograd through {@code mamba2_chunk_scan}.
  */
 public final class SsdScan {
 
