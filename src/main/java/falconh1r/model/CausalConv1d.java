@@ -38,6 +38,44 @@ public final class CausalConv1d {
     }
 
     /**
+     * The backward of {@link #forward}, accumulating ({@code +=}) into every target:
+     * <pre>
+     *   dx[t - (K-1) + k, c] += weight[c, k] · dOut[t, c]
+     *   dWeight[c, k]        += Σ_t dOut[t, c] · x[t - (K-1) + k, c]
+     *   dBias[c]             += Σ_t dOut[t, c]
+     * </pre>
+     * (the zero padding before the sequence takes no gradient).
+     *
+     * @param dOut    [L, C] gradient of out
+     * @param x       the forward's input [L, C]
+     * @param dWeight [C, K]
+     * @param dBias   [C], or null when the conv has no bias
+     */
+    public static void backward(float[] dOut, float[] x, int length, int channels, float[] weight, int kernel,
+                                float[] dx, float[] dWeight, float[] dBias) {
+        checkSizes(length, channels, kernel);
+        need("dOut", dOut, (long) length * channels);
+        need("x", x, (long) length * channels);
+        need("weight", weight, (long) channels * kernel);
+        need("dx", dx, (long) length * channels);
+        need("dWeight", dWeight, (long) channels * kernel);
+        if (dBias != null) need("dBias", dBias, channels);
+        for (int t = 0; t < length; t++) {
+            int row = t * channels;
+            for (int c = 0; c < channels; c++) {
+                float g = dOut[row + c];
+                if (dBias != null) dBias[c] += g;
+                int w = c * kernel;
+                for (int k = Math.max(0, kernel - 1 - t); k < kernel; k++) {
+                    int src = (t - (kernel - 1) + k) * channels + c;
+                    dWeight[w + k] += g * x[src];
+                    dx[src] += weight[w + k] * g;
+                }
+            }
+        }
+    }
+
+    /**
      * Fills the window after a prefill, as transformers' {@code update_conv_state} does on the first
      * call: the last K columns of {@code x} (channel-major), zero-padded on the left when L < K.
      */

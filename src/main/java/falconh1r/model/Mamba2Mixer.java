@@ -36,17 +36,49 @@ import falconh1r.kernels.Backend;
  * </ul> The mup vector scales the five parts of the in_proj output
  * by {@code ssm_multipliers} [z, x, B, C, dt] ({@code compute_mup_vector}). The ssm_out multiplier is
  * the caller's (the decoder layer applies it).
+ *
+ * <p>Training runs the no-cache form with an {@link Activations} that the forward fills, then
+ * {@link #backward} (the reverse of steps 5 to 1, with {@link SsdScan#backward} for the scan).
  */
 public final class Mamba2Mixer {
     private Mamba2Mixer() {}
 
     /**
+     * What {@link #backward} needs from a training forward (one sequence, no cache), filled by
+     * {@link #forward} when given one. Rows are the L tokens; I = mamba_d_ssm, H heads, G·N = groups ×
+     * state size, conv_dim = I + 2GN.
+     */
+    public static final class Activations {
+        int length, padding;
+        float[] u;        // [L, D]         masked input × ssm_in_multiplier (in_proj input)
+        float[] z;        // [L, I]         gate, after the µP multiplier
+        float[] xBC;      // [L, conv_dim]  conv input
+        float[] convOut;  // [L, conv_dim]  conv output before SiLU
+        float[] x;        // [L, H, P]      SSM input (SiLU'd conv output, masked)
+        float[] b, c;     // [L, G, N]      B and C (SiLU'd conv output, masked)
+        float[] dtIn;     // [L, H]         dt_raw + dt_bias (softplus input)
+        float[] dt;       // [L, H]         clamp(softplus(dtIn))
+        float[] y;        // [L, I]         SSD + D·x (gate / gated-norm input)
+        float[] o;        // [L, I]         out_proj input
+    }
+
+    /** {@link #forward(Backend, FalconH1Parameters, int, float[], float[], int, int, FalconH1Cache[], float[], Activations)} for inference (nothing saved). */
+    public static void forward(Backend backend, FalconH1Parameters p, int layer, float[] mup, float[] x, int length, int padding,
+                               FalconH1Cache[] caches, float[] out) {
+        forward(backend, p, layer, mup, x, length, padding, caches, out, null);
+    }
+
+    /**
      * @param mup     {@link #mupVector} of the config, computed once by the caller
      * @param padding rows to mask (left padding of the one sequence; 0 when decoding)
      * @param caches  null, one empty cache (prefill), or {@code length} filled caches (decode, one per row)
+     * @param saved   null, or (training, {@code caches == null} only) receives the activations for {@link #backward}
      */
     public static void forward(Backend backend, FalconH1Parameters p, int layer, float[] mup, float[] x, int length, int padding,
-                               FalconH1Cache[] caches, float[] out) {
+                               FalconH1Cache[] caches, float[] out, Activations saved) {
+        if (saved != null && caches != null) {
+            throw new IllegalArgumentException("saved activations: the training forward runs without caches");
+        }
         boolean continuing = caches != null && caches[0].filled();
         FalconH1Config c = p.config();
         int d = c.hiddenSize(), inner = c.mambaDSsm(), heads = c.mambaNHeads(), headDim = c.mambaDHead();
@@ -63,28 +95,29 @@ public final class Mamba2Mixer {
         for (int t = 0; t < length; t++) {
             for (int j = 0; j < proj; j++) zxbcdt[t * proj + j] *= mup[j];
         }
-        float[] z = new float[length * inner], xbc = new float[length * convDim], dt = new float[length * heads];
+        float[] z = new float[length * inner], xbc = new float[length * convDim], dtIn = new float[length * heads];
         for (int t = 0; t < length; t++) {
             System.arraycopy(zxbcdt, t * proj, z, t * inner, inner);
             System.arraycopy(zxbcdt, t * proj + inner, xbc, t * convDim, convDim);
-            System.arraycopy(zxbcdt, t * proj + inner + convDim, dt, t * heads, heads);
+            System.arraycopy(zxbcdt, t * proj + inner + convDim, dtIn, t * heads, heads);
         }
 
         // 2. causal depthwise convolution + SiLU, padding rows zeroed again
-        float[] conv = new float[length * convDim];
+        float[] convOut = new float[length * convDim];
         float[] convWeight = p.get(pre + "conv1d.weight"), convBias = p.getOrNull(pre + "conv1d.bias");
         if (continuing) {
             float[] in = new float[convDim], o = new float[convDim];
             for (int r = 0; r < length; r++) {
                 System.arraycopy(xbc, r * convDim, in, 0, convDim);
                 CausalConv1d.step(in, convDim, convWeight, kernel, convBias, caches[r].mamba(layer).convWindow(), o);
-                System.arraycopy(o, 0, conv, r * convDim, convDim);
+                System.arraycopy(o, 0, convOut, r * convDim, convDim);
             }
         } else {
-            CausalConv1d.forward(xbc, length, convDim, convWeight, kernel, convBias, conv);
+            CausalConv1d.forward(xbc, length, convDim, convWeight, kernel, convBias, convOut);
             if (caches != null) CausalConv1d.fillWindow(xbc, length, convDim, kernel, caches[0].mamba(layer).convWindow());
         }
-        backend.silu(conv, conv, length * convDim);
+        float[] conv = new float[length * convDim];
+        backend.silu(conv, convOut, length * convDim);
         java.util.Arrays.fill(conv, 0, padding * convDim, 0f);
         float[] xs = new float[length * inner], b = new float[length * gn], cc = new float[length * gn];
         for (int t = 0; t < length; t++) {
@@ -94,15 +127,15 @@ public final class Mamba2Mixer {
         }
 
         // 3. discretisation: dt = clamp(softplus(dt + dt_bias)), A = -exp(A_log)
-        float[] dtBias = p.get(pre + "dt_bias"), aLog = p.get(pre + "A_log");
+        float[] dtBias = p.get(pre + "dt_bias");
         float lo = c.timeStepLimit().get(0).floatValue(), hi = c.timeStepLimit().get(1).floatValue();
         for (int t = 0; t < length; t++) {
-            for (int h = 0; h < heads; h++) dt[t * heads + h] += dtBias[h];
+            for (int h = 0; h < heads; h++) dtIn[t * heads + h] += dtBias[h];
         }
-        backend.softplus(dt, dt, length * heads);
+        float[] dt = new float[length * heads];
+        backend.softplus(dt, dtIn, length * heads);
         for (int i = 0; i < dt.length; i++) dt[i] = Math.min(Math.max(dt[i], lo), hi);
-        float[] a = new float[heads];
-        for (int h = 0; h < heads; h++) a[h] = (float) -Math.exp(aLog[h]);
+        float[] a = aFromLog(p.get(pre + "A_log"));
 
         // 4. the SSD scan (one step per decode row on its own state; else a chunk scan of the
         //    sequence from the empty cache's zero state or a fresh one), then the D skip
@@ -123,15 +156,139 @@ public final class Mamba2Mixer {
         }
 
         // 5. gate (and gated norm), output projection
-        float[] gate = new float[length * inner];
+        float[] o = new float[length * inner];
         if (c.mambaRmsNorm()) {
-            GatedRmsNorm.forward(backend, y, y, z, length, inner, groups, p.get(pre + "norm.weight"),
-                    (float) c.rmsNormEps(), c.mambaNormBeforeGate(), gate);
+            GatedRmsNorm.forward(backend, o, y, z, length, inner, groups, p.get(pre + "norm.weight"),
+                    (float) c.rmsNormEps(), c.mambaNormBeforeGate(), new float[length * inner]);
         } else {
-            backend.silu(gate, z, length * inner);
-            for (int i = 0; i < y.length; i++) y[i] *= gate[i];
+            backend.silu(o, z, length * inner);
+            for (int i = 0; i < o.length; i++) o[i] *= y[i];
         }
-        Linear.forward(backend, out, y, length, p.weight(pre + "out_proj.weight"), p.getOrNull(pre + "out_proj.bias"), d, inner);
+        Linear.forward(backend, out, o, length, p.weight(pre + "out_proj.weight"), p.getOrNull(pre + "out_proj.bias"), d, inner);
+
+        if (saved != null) {
+            saved.length = length;
+            saved.padding = padding;
+            saved.u = u;
+            saved.z = z;
+            saved.xBC = xbc;
+            saved.convOut = convOut;
+            saved.x = xs;
+            saved.b = b;
+            saved.c = cc;
+            saved.dtIn = dtIn;
+            saved.dt = dt;
+            saved.y = y;
+            saved.o = o;
+        }
+    }
+
+    /**
+     * The backward of the training {@link #forward} (no cache), step 5 back to step 1, for the
+     * upstream gradient {@code dOut} [L, D] of out: gradients of every {@code mamba.*} tensor of
+     * {@code layer} are added into the same-named tensors of {@code grads} (f32, e.g.
+     * {@link FalconH1Parameters#zeros}), and that of the input x into {@code dx} [L, D] ({@code +=}).
+     * <pre>
+     * out_proj       dO = dOut·W_out;  dW_out += dOutᵀ·o;  db_out += Σ_t dOut
+     * gate           {@link GatedRmsNorm#backward}, or dy = dO·silu(z), dz = dO·y·silu'(z)
+     * D skip         dD[h] += Σ dy·x;  dx_ssm = D·dy
+     * SSD            {@link SsdScan#backward}: dx_ssm, ddt, dA, dB, dC
+     * A, dt          dA_log = dA·A;  ddt_in = ddt · [lo ≤ softplus ≤ hi] · (dt_in > 20 ? 1 : σ(dt_in));  ddt_bias = Σ_t ddt_in
+     * conv + SiLU    dconv = [dx_ssm | dB | dC] · silu'(conv_out) (padding rows 0);  {@link CausalConv1d#backward}
+     * in_proj        dzxbcdt = [dz | dxBC | ddt_in] · mup;  {@link Linear#backward};  dx += mask(du) · ssm_in_multiplier
+     * </pre>
+     * The clamp passes the gradient where {@code lo ≤ softplus ≤ hi} (torch's {@code clamp} backward,
+     * bounds included) and blocks it outside; softplus is torch's with threshold 20.
+     *
+     * @param saved the Activations the forward filled
+     */
+    public static void backward(Backend backend, FalconH1Parameters p, int layer, float[] mup, Activations saved,
+                                float[] dOut, FalconH1Parameters grads, float[] dx) {
+        FalconH1Config c = p.config();
+        int d = c.hiddenSize(), inner = c.mambaDSsm(), heads = c.mambaNHeads(), headDim = c.mambaDHead();
+        int groups = c.mambaNGroups(), stateSize = c.mambaDState(), convDim = c.convDim(), proj = c.inProjSize();
+        int gn = groups * stateSize, kernel = c.mambaDConv();
+        int length = saved.length, padding = saved.padding;
+        if (saved.u == null) throw new IllegalArgumentException("saved activations are empty: run forward with them first");
+        if (dOut.length < length * d) throw new IllegalArgumentException("dOut holds " + dOut.length + " floats, needs " + length * d);
+        if (dx.length < length * d) throw new IllegalArgumentException("dx holds " + dx.length + " floats, needs " + length * d);
+        String pre = ParameterShapes.layer(layer, "mamba.");
+
+        // 5. output projection, gate (and gated norm)
+        float[] dO = new float[length * inner];
+        Linear.backward(backend, dO, dOut, saved.o, length, p.get(pre + "out_proj.weight"),
+                grads.get(pre + "out_proj.weight"), grads.getOrNull(pre + "out_proj.bias"), d, inner);
+        float[] dy = new float[length * inner], dz = new float[length * inner];
+        if (c.mambaRmsNorm()) {
+            GatedRmsNorm.backward(dO, saved.y, saved.z, length, inner, groups, p.get(pre + "norm.weight"),
+                    (float) c.rmsNormEps(), c.mambaNormBeforeGate(), dy, dz, grads.get(pre + "norm.weight"));
+        } else {
+            for (int i = 0; i < dy.length; i++) {
+                float zi = saved.z[i];
+                dy[i] = dO[i] * GatedRmsNorm.silu(zi);
+                dz[i] = dO[i] * saved.y[i] * GatedRmsNorm.siluDerivative(zi);
+            }
+        }
+
+        // 4. D skip, then the SSD scan
+        float[] dSkip = p.get(pre + "D"), dD = grads.get(pre + "D");
+        float[] dxs = new float[length * inner];
+        for (int t = 0; t < length; t++) {
+            for (int h = 0; h < heads; h++) {
+                int off = (t * heads + h) * headDim;
+                dD[h] += backend.dot(dy, off, saved.x, off, headDim);
+                backend.axpy(dSkip[h], dy, off, dxs, off, headDim);
+            }
+        }
+        float[] a = aFromLog(p.get(pre + "A_log"));
+        float[] ddt = new float[length * heads], dA = new float[heads], dB = new float[length * gn], dC = new float[length * gn];
+        SsdScan.backward(new SsdScan.Dims(heads, headDim, groups, stateSize), length, c.mambaChunkSize(), saved.x,
+                saved.dt, a, saved.b, saved.c, null, dy, new SsdScan.Gradients(dxs, ddt, dA, dB, dC, null));
+
+        // 3. A = -exp(A_log); dt = clamp(softplus(dt_raw + dt_bias))
+        float[] dALog = grads.get(pre + "A_log"), dDtBias = grads.get(pre + "dt_bias");
+        for (int h = 0; h < heads; h++) dALog[h] += dA[h] * a[h];
+        float lo = c.timeStepLimit().get(0).floatValue(), hi = c.timeStepLimit().get(1).floatValue();
+        float[] softplus = new float[length * heads];
+        backend.softplus(softplus, saved.dtIn, length * heads);
+        for (int i = 0; i < ddt.length; i++) {
+            float v = saved.dtIn[i];
+            boolean inside = softplus[i] >= lo && softplus[i] <= hi;
+            ddt[i] = inside ? ddt[i] * (v > 20f ? 1f : 1f / (1f + (float) Math.exp(-v))) : 0f;
+            dDtBias[i % heads] += ddt[i];
+        }
+
+        // 2. convolution + SiLU; the padding rows were zeroed after it
+        float[] dConv = new float[length * convDim];
+        for (int t = padding; t < length; t++) {
+            System.arraycopy(dxs, t * inner, dConv, t * convDim, inner);
+            System.arraycopy(dB, t * gn, dConv, t * convDim + inner, gn);
+            System.arraycopy(dC, t * gn, dConv, t * convDim + inner + gn, gn);
+        }
+        for (int i = 0; i < dConv.length; i++) dConv[i] *= GatedRmsNorm.siluDerivative(saved.convOut[i]);
+        float[] dXbc = new float[length * convDim];
+        CausalConv1d.backward(dConv, saved.xBC, length, convDim, p.get(pre + "conv1d.weight"), kernel, dXbc,
+                grads.get(pre + "conv1d.weight"), grads.getOrNull(pre + "conv1d.bias"));
+
+        // 1. input projection with the µP multipliers; the padding rows of the input were zeroed
+        float[] dProj = new float[length * proj];
+        for (int t = 0; t < length; t++) {
+            System.arraycopy(dz, t * inner, dProj, t * proj, inner);
+            System.arraycopy(dXbc, t * convDim, dProj, t * proj + inner, convDim);
+            System.arraycopy(ddt, t * heads, dProj, t * proj + inner + convDim, heads);
+            for (int j = 0; j < proj; j++) dProj[t * proj + j] *= mup[j];
+        }
+        float[] du = new float[length * d];
+        Linear.backward(backend, du, dProj, saved.u, length, p.get(pre + "in_proj.weight"),
+                grads.get(pre + "in_proj.weight"), grads.getOrNull(pre + "in_proj.bias"), proj, d);
+        backend.axpy((float) c.ssmInMultiplier(), du, padding * d, dx, padding * d, (length - padding) * d);
+    }
+
+    /** {@code A = -exp(A_log)} [H]. */
+    private static float[] aFromLog(float[] aLog) {
+        float[] a = new float[aLog.length];
+        for (int h = 0; h < a.length; h++) a[h] = (float) -Math.exp(aLog[h]);
+        return a;
     }
 
     /** transformers' {@code compute_mup_vector}: ssm_multipliers spread over [z, x, B, C, dt]. */

@@ -20,6 +20,9 @@ import falconh1r.kernels.Backend;
  * <p>{@code state} is in/out in every method: it holds the initial state (zeros in a plain prefill)
  * and receives the final state, as the decode step's {@code state.copy_(...)} does and as
  * {@code mamba2_chunk_scan(initial_states=..., return_final_states=True)} returns it.
+ *
+ * <p>{@link #backward} is the reverse-time scan (the gradient of y only; the initial state is read,
+ * not changed), checked against torch autograd through {@code mamba2_chunk_scan}.
  */
 public final class SsdScan {
 
@@ -86,23 +89,32 @@ public final class SsdScan {
     /** {@link #step} for token {@code t} of the [L, ...] arrays. */
     private static void stepAt(Dims d, int t, float[] x, float[] dt, float[] a, float[] b, float[] c,
                                float[] state, float[] y) {
+        int pn = d.headDim() * d.stateSize();
+        for (int h = 0; h < d.heads(); h++) stepHead(d, t, h, x, dt, a, b, c, state, h * pn, state, h * pn, y);
+    }
+
+    /**
+     * One head's recurrence at token {@code t}: {@code out = exp(dt·A)·in + (dt·B) ⊗ x} on [P, N]
+     * states at {@code inOff} and {@code outOff} (out may be in), and {@code y[t, h] = out·C} unless
+     * {@code y} is null.
+     */
+    private static void stepHead(Dims d, int t, int h, float[] x, float[] dt, float[] a, float[] b, float[] c,
+                                 float[] in, int inOff, float[] out, int outOff, float[] y) {
         int hN = d.heads(), p = d.headDim(), n = d.stateSize(), gN = d.groups() * n;
-        for (int h = 0; h < hN; h++) {
-            float dth = dt[t * hN + h];
-            float dA = (float) Math.exp(dth * a[h]);
-            int bc = t * gN + (h / d.headsPerGroup()) * n;       // B[t, g], C[t, g]
-            int xy = (t * hN + h) * p;                            // x[t, h], y[t, h]
-            for (int i = 0; i < p; i++) {
-                float xi = x[xy + i];
-                int s = (h * p + i) * n;                          // state[h, i]
-                float acc = 0f;
-                for (int j = 0; j < n; j++) {
-                    float v = state[s + j] * dA + (dth * b[bc + j]) * xi;
-                    state[s + j] = v;
-                    acc += v * c[bc + j];
-                }
-                y[xy + i] = acc;
+        float dth = dt[t * hN + h];
+        float dA = (float) Math.exp(dth * a[h]);
+        int bc = t * gN + (h / d.headsPerGroup()) * n;           // B[t, g], C[t, g]
+        int xy = (t * hN + h) * p;                                // x[t, h], y[t, h]
+        for (int i = 0; i < p; i++) {
+            float xi = x[xy + i];
+            int si = inOff + i * n, so = outOff + i * n;          // state[i]
+            float acc = 0f;
+            for (int j = 0; j < n; j++) {
+                float v = in[si + j] * dA + (dth * b[bc + j]) * xi;
+                out[so + j] = v;
+                acc += v * c[bc + j];
             }
+            if (y != null) y[xy + i] = acc;
         }
     }
 
@@ -186,6 +198,103 @@ public final class SsdScan {
                 }
             }
         }
+    }
+
+    /**
+     * Gradients of the scan's inputs, each accumulated into ({@code +=}, as autograd's {@code .grad}):
+     * dx [L, H, P], ddt [L, H], dA [H], dB and dC [L, G, N] (summed over the heads of a group, as the
+     * backward of {@code repeat_interleave} sums), dState [H, P, N] for the initial state, or null
+     * when that needs no gradient.
+     */
+    public record Gradients(float[] dx, float[] ddt, float[] dA, float[] dB, float[] dC, float[] dState) {}
+
+    /**
+     * The backward of the scan ({@link #sequential}, which {@link #chunked} equals), for the upstream
+     * gradient {@code dy} [L, H, P] of y, as the reverse-time recurrence. Per head, with dS the
+     * gradient of S_t (zero after the last token):
+     * <pre>
+     *   dS    += dy_t ⊗ C_t                    dC_t += S_tᵀ · dy_t
+     *   dx_t  += dt_t · dS · B_t               dB_t += dt_t · dSᵀ · x_t
+     *   ddt_t += x_tᵀ · dS · B_t + A · exp(dt_t·A) · ⟨dS, S_{t-1}⟩
+     *   dA    += dt_t · exp(dt_t·A) · ⟨dS, S_{t-1}⟩
+     *   dS     ← exp(dt_t·A) · dS               (now the gradient of S_{t-1}; at the end, of the initial state)
+     * </pre>
+     * It needs every S_t: a forward pass per head keeps the state at the start of every chunk of
+     * {@code chunkSize} tokens, and the chunks are then visited last to first, each recomputing its
+     * own states from its start state (memory (L/Q + Q + 1)·P·N per head instead of L·P·N). The
+     * recomputed states are bit-identical to one uninterrupted {@link #sequential} pass, so the
+     * result does not depend on {@code chunkSize}.
+     *
+     * @param state the initial state [H, P, N] (not changed), or null for zeros
+     */
+    public static void backward(Dims d, int length, int chunkSize, float[] x, float[] dt, float[] a, float[] b,
+                                float[] c, float[] state, float[] dy, Gradients grads) {
+        if (chunkSize < 1) throw new IllegalArgumentException("chunk size must be positive: " + chunkSize);
+        int hN = d.heads(), p = d.headDim(), n = d.stateSize(), pn = p * n;
+        float[] s0 = state != null ? state : new float[hN * pn];
+        checkShapes(d, length, x, dt, a, b, c, s0, dy);
+        long gn = (long) d.groups() * n;
+        check("dx", grads.dx(), (long) length * hN * p);
+        check("ddt", grads.ddt(), (long) length * hN);
+        check("dA", grads.dA(), hN);
+        check("dB", grads.dB(), length * gn);
+        check("dC", grads.dC(), length * gn);
+        if (grads.dState() != null) check("dState", grads.dState(), (long) hN * pn);
+        int chunks = (length + chunkSize - 1) / chunkSize, q = Math.min(chunkSize, length);
+        float[] starts = new float[chunks * pn];                 // S at each chunk start, one head: [nc, P, N]
+        float[] run = new float[(q + 1) * pn];                   // S_{c0-1} .. S_{c0+len-1}: [Q+1, P, N]
+        float[] dS = new float[pn];
+        for (int h = 0; h < hN; h++) {
+            System.arraycopy(s0, h * pn, run, 0, pn);
+            for (int k = 0; k < chunks; k++) {
+                System.arraycopy(run, 0, starts, k * pn, pn);
+                for (int t = k * chunkSize; t < Math.min(length, (k + 1) * chunkSize); t++) {
+                    stepHead(d, t, h, x, dt, a, b, c, run, 0, run, 0, null);
+                }
+            }
+            java.util.Arrays.fill(dS, 0f);
+            for (int k = chunks - 1; k >= 0; k--) {
+                int c0 = k * chunkSize, len = Math.min(chunkSize, length - c0);
+                System.arraycopy(starts, k * pn, run, 0, pn);
+                for (int l = 0; l < len; l++) stepHead(d, c0 + l, h, x, dt, a, b, c, run, l * pn, run, (l + 1) * pn, null);
+                for (int l = len - 1; l >= 0; l--) stepHeadBackward(d, c0 + l, h, x, dt, a, b, c, run, l * pn, dy, dS, grads);
+            }
+            if (grads.dState() != null) {
+                for (int k = 0; k < pn; k++) grads.dState()[h * pn + k] += dS[k];
+            }
+        }
+    }
+
+    /**
+     * One reverse step of {@link #backward} for head h at token t: S_{t-1} at {@code prevOff} of
+     * {@code run}, S_t right after it; {@code dS} [P, N] enters as the gradient of S_t from later
+     * tokens and leaves as that of S_{t-1}.
+     */
+    private static void stepHeadBackward(Dims d, int t, int h, float[] x, float[] dt, float[] a, float[] b, float[] c,
+                                         float[] run, int prevOff, float[] dy, float[] dS, Gradients g) {
+        int hN = d.heads(), p = d.headDim(), n = d.stateSize(), gN = d.groups() * n, curOff = prevOff + p * n;
+        float dth = dt[t * hN + h];
+        float dA = (float) Math.exp(dth * a[h]);
+        int bc = t * gN + (h / d.headsPerGroup()) * n;
+        int xy = (t * hN + h) * p;
+        double dtSum = 0, decaySum = 0;                           // x·dS·B and ⟨dS, S_{t-1}⟩
+        for (int i = 0; i < p; i++) {
+            float dyi = dy[xy + i], xi = x[xy + i];
+            double dxi = 0;
+            for (int j = 0; j < n; j++) {
+                int s = i * n + j;
+                float gS = dS[s] + dyi * c[bc + j];
+                g.dC()[bc + j] += dyi * run[curOff + s];
+                g.dB()[bc + j] += dth * gS * xi;
+                dxi += gS * b[bc + j];
+                decaySum += gS * run[prevOff + s];
+                dS[s] = gS * dA;
+            }
+            g.dx()[xy + i] += (float) (dth * dxi);
+            dtSum += xi * dxi;
+        }
+        g.ddt()[t * hN + h] += (float) (dtSum + decaySum * dA * a[h]);
+        g.dA()[h] += (float) (decaySum * dA * dth);
     }
 
     private static void checkShapes(Dims d, int length, float[] x, float[] dt, float[] a, float[] b, float[] c,

@@ -3,7 +3,9 @@ package falconh1r.model;
 import static falconh1r.testing.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import falconh1r.testing.Gradcheck;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -13,6 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * an empty window and after a prefill ({@link CausalConv1d#fillWindow}); the full convolution equals
  * its definition written out with explicit zero padding. Tolerance {@code |Δ| ≤ 1e-6 + 1e-6·|expected|}
  * (all three sum the same products in the same order; the tolerance is headroom, not needed today).
+ * The backward matches finite differences.
  */
 class CausalConv1dTest {
 
@@ -50,6 +53,39 @@ class CausalConv1dTest {
         assertClose(what + " stepped vs forward", full, stepped, full.length, 1e-6, 1e-6);
     }
 
+    /**
+     * {@link CausalConv1d#backward} against central differences of {@link MambaTwin#conv} (torch's
+     * {@code F.conv1d} with padding K-1, in double) for {@code Σ R·out}: dx, dWeight, dBias within
+     * {@code 1e-4 · max|g|}.
+     */
+    @ParameterizedTest(name = "seed={0} L={1} C={2} K={3} bias={4}")
+    @CsvSource({
+            "11, 9, 5, 4, true",
+            "12, 3, 4, 4, false",      // L < K
+            "13, 6, 3, 1, true",       // K = 1
+            "14, 12, 7, 3, true",
+    })
+    void backwardMatchesFiniteDifferences(long seed, int length, int channels, int kernel, boolean withBias) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = gauss(r, length * channels), weight = gauss(r, channels * kernel);
+        float[] bias = withBias ? gauss(r, channels) : null, dOut = gauss(r, length * channels);
+        float[] dx = new float[x.length], dWeight = new float[weight.length], dBias = withBias ? new float[channels] : null;
+        CausalConv1d.backward(dOut, x, length, channels, weight, kernel, dx, dWeight, dBias);
+
+        double[] xd = Gradcheck.widen(x), wd = Gradcheck.widen(weight), bd = withBias ? Gradcheck.widen(bias) : null;
+        double[] rr = Gradcheck.widen(dOut);
+        DoubleSupplier f = () -> {
+            double[] out = MambaTwin.conv(xd, length, channels, wd, kernel, bd);
+            double sum = 0;
+            for (int i = 0; i < out.length; i++) sum += rr[i] * out[i];
+            return sum;
+        };
+        String what = "CausalConv1dTest seed=" + seed + " L=" + length + " K=" + kernel;
+        Gradcheck.assertGradient(what + " dx", Gradcheck.numeric(xd, f), dx, 1e-4);
+        Gradcheck.assertGradient(what + " dWeight", Gradcheck.numeric(wd, f), dWeight, 1e-4);
+        if (withBias) Gradcheck.assertGradient(what + " dBias", Gradcheck.numeric(bd, f), dBias, 1e-4);
+    }
+
     @Test
     void rejectsShortArrays() {
         assertThrows(IllegalArgumentException.class,
@@ -58,6 +94,8 @@ class CausalConv1dTest {
                 () -> CausalConv1d.step(new float[3], 3, new float[12], 4, new float[2], new float[12], new float[3]));
         assertThrows(IllegalArgumentException.class,
                 () -> CausalConv1d.fillWindow(new float[6], 2, 3, 4, new float[11]));
+        assertThrows(IllegalArgumentException.class, () -> CausalConv1d.backward(new float[6], new float[6], 2, 3,
+                new float[12], 4, new float[6], new float[11], null));
     }
 
     /** out[t, c] = bias[c] + Σ_k w[c, k]·xpad[t + k, c], xpad = K-1 zeros then x (torch's padding=K-1). */
