@@ -75,7 +75,7 @@ public final class FalconH1 {
      * the last layer's raw output with it; that raw output is {@code lastLayerOut}).
      */
     public Output forward(int[] ids, int[] positions, int padding) {
-        return run(ids, defaultPositions(positions, ids.length, 0), padding, null, true, 0);
+        return run(ids, defaultPositions(positions, ids.length, 0), padding, null, true, 0, null);
     }
 
     /** An empty cache for one sequence, with KV room for {@code capacity} tokens (it grows beyond). */
@@ -102,7 +102,7 @@ public final class FalconH1 {
         if (cache.filled()) throw new IllegalStateException("prefill needs an empty cache");
         if (ids.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
         positions = defaultPositions(positions, ids.length, 0);
-        float[] logits = run(ids, positions, padding, new FalconH1Cache[] {cache}, false, all ? 0 : ids.length - 1).logits();
+        float[] logits = run(ids, positions, padding, new FalconH1Cache[] {cache}, false, all ? 0 : ids.length - 1, null).logits();
         cache.advance(padding, ids.length, positions[ids.length - 1] + 1);
         return logits;
     }
@@ -137,7 +137,7 @@ public final class FalconH1 {
             }
             positions[b] = caches[b].nextPosition();
         }
-        float[] logits = run(tokens, positions, 0, caches, false, 0).logits();
+        float[] logits = run(tokens, positions, 0, caches, false, 0, null).logits();
         for (int b = 0; b < caches.length; b++) caches[b].advance(caches[b].padding(), 1, positions[b] + 1);
         return logits;
     }
@@ -235,10 +235,11 @@ public final class FalconH1 {
      * the forward; one empty cache: a prefill that fills it), its first {@code padding} rows left
      * padding (masked in both branches), or they are one token of each of {@code caches.length}
      * filled caches (decode; {@code padding} 0, each cache keeps its own). Logits for rows from
-     * {@code logitsFrom} on.
+     * {@code logitsFrom} on. With {@code saved} (training: one unpadded sequence, no cache) every
+     * layer's activations are kept for {@link #backward}.
      */
     private Output run(int[] ids, int[] positions, int padding, FalconH1Cache[] caches, boolean keepHidden,
-                       int logitsFrom) {
+                       int logitsFrom, Activations saved) {
         int length = ids.length, d = c.hiddenSize(), vocab = c.vocabSize();
         if (padding < 0 || padding > length) {
             throw new IllegalArgumentException("padding " + padding + " must be between 0 and the " + length + " tokens");
@@ -246,15 +247,8 @@ public final class FalconH1 {
         if (caches != null && caches[0].filled() && (caches.length != length || padding != 0)) {
             throw new IllegalArgumentException("a decode step takes one unpadded token per cache");
         }
-        Weight embed = p.weight(ParameterShapes.EMBED);
         float[] h = new float[length * d];
-        for (int t = 0; t < length; t++) {
-            if (ids[t] < 0 || ids[t] >= vocab) {
-                throw new IllegalArgumentException("token id " + ids[t] + " at position " + t + " is outside the vocabulary [0, " + vocab + ")");
-            }
-            embed.copyRow(ids[t], d, h, t * d);
-        }
-        backend.scale(h, 0, h.length, (float) c.embeddingMultiplier());
+        Embedding.forward(backend, p, ids, h);
         List<float[]> hidden = new ArrayList<>();
         if (keepHidden) hidden.add(h.clone());
 
@@ -265,15 +259,20 @@ public final class FalconH1 {
         float[] lastLayerOut = null;
         Rope.Angles angles = rope.at(positions);                      // shared by every layer
         for (int layer = 0; layer < c.numHiddenLayers(); layer++) {
+            if (saved != null) saved.hIn[layer] = h.clone();
             backend.rmsNorm(x, h, p.get(ParameterShapes.layer(layer, "input_layernorm.weight")), length, d, eps);
-            Mamba2Mixer.forward(backend, p, layer, mup, x, length, padding, caches, mamba);
+            Mamba2Mixer.forward(backend, p, layer, mup, x, length, padding, caches, mamba,
+                    saved == null ? null : saved.mamba[layer]);
             backend.scale(x, 0, x.length, (float) c.attentionInMultiplier());
-            SelfAttention.forward(backend, p, layer, rope, x, length, angles, padding, caches, attn);
+            SelfAttention.forward(backend, p, layer, rope, x, length, angles, padding, caches, attn,
+                    saved == null ? null : saved.attention[layer]);
             backend.scale(mamba, 0, mamba.length, (float) c.ssmOutMultiplier());
             backend.axpy((float) c.attentionOutMultiplier(), attn, 0, mamba, 0, mamba.length);
             backend.add(h, h, mamba, h.length);                       // residual + (mamba + attention)
+            if (saved != null) saved.hMid[layer] = h.clone();
             backend.rmsNorm(x, h, p.get(ParameterShapes.layer(layer, "pre_ff_layernorm.weight")), length, d, eps);
-            Mlp.forward(backend, attn, x, length, d, inter, mlpWeights(layer), gate, up);
+            Mlp.forward(backend, attn, x, length, d, inter, Mlp.weights(p, layer), gate, up,
+                    saved == null ? null : saved.mlp[layer]);
             backend.add(h, h, attn, h.length);
             if (keepHidden && layer < c.numHiddenLayers() - 1) hidden.add(h.clone());
         }
@@ -282,17 +281,114 @@ public final class FalconH1 {
         backend.rmsNorm(x, 0 == logitsFrom ? h : java.util.Arrays.copyOfRange(h, logitsFrom * d, length * d),
                 p.get(ParameterShapes.FINAL_NORM), rows, d, eps);
         if (keepHidden) hidden.add(java.util.Arrays.copyOf(x, length * d));
+        if (saved != null) {
+            saved.hLast = h;
+            saved.normed = x;
+        }
         float[] logits = new float[rows * vocab];
-        p.lmHead().matmul(backend, logits, x, rows, vocab, d);
-        backend.scale(logits, 0, logits.length, (float) c.lmHeadMultiplier());
+        LmHead.forward(backend, p, x, rows, logits);
         return new Output(keepHidden ? hidden : null, lastLayerOut, logits);
     }
 
-    private Mlp.Weights mlpWeights(int layer) {
-        String pre = ParameterShapes.layer(layer, "feed_forward.");
-        return new Mlp.Weights(p.weight(pre + "gate_proj.weight"), p.getOrNull(pre + "gate_proj.bias"),
-                p.weight(pre + "up_proj.weight"), p.getOrNull(pre + "up_proj.bias"),
-                p.weight(pre + "down_proj.weight"), p.getOrNull(pre + "down_proj.bias"),
-                c.mlpMultipliers().get(0).floatValue(), c.mlpMultipliers().get(1).floatValue());
+    // ---- training ----------------------------------------------------------------------------
+
+    /**
+     * What {@link #backward} needs from {@link #forwardTrain} of one sequence of L tokens: per layer,
+     * the residual stream entering it ({@code hIn}, the input norm's input) and after its two mixers
+     * ({@code hMid}, the pre-FF norm's input), each [L, D], and the Mamba, attention and MLP
+     * activations (documented in those classes); then the final norm's input and output [L, D]. About
+     * {@code layers · (2D + 4·conv_dim + 3I + 2H + 3·Hq·hd + 2·Hkv·hd + 3·inter) · L} floats.
+     */
+    public static final class Activations {
+        final int[] ids;
+        final Rope.Angles angles;
+        final float[][] hIn, hMid;
+        final Mamba2Mixer.Activations[] mamba;
+        final SelfAttention.Activations[] attention;
+        final Mlp.Activations[] mlp;
+        float[] hLast, normed;
+
+        Activations(FalconH1Config c, int[] ids, Rope.Angles angles) {
+            int layers = c.numHiddenLayers(), length = ids.length;
+            this.ids = ids.clone();
+            this.angles = angles;
+            this.hIn = new float[layers][];
+            this.hMid = new float[layers][];
+            this.mamba = new Mamba2Mixer.Activations[layers];
+            this.attention = new SelfAttention.Activations[layers];
+            this.mlp = new Mlp.Activations[layers];
+            for (int l = 0; l < layers; l++) {
+                mamba[l] = new Mamba2Mixer.Activations();
+                attention[l] = new SelfAttention.Activations(c, length);
+                mlp[l] = new Mlp.Activations(length, c.hiddenSize(), c.intermediateSize());
+            }
+        }
+    }
+
+    /** A training forward's logits [L, V] and the activations its {@link #backward} needs. */
+    public record Trace(float[] logits, Activations activations) {}
+
+    /**
+     * The forward of one unpadded sequence at positions 0..L−1, without a cache (the same code as
+     * {@link #forward}), keeping every activation for {@link #backward}. f32 parameters only.
+     */
+    public Trace forwardTrain(int[] ids) {
+        if (ids.length == 0) throw new IllegalArgumentException("a training sequence needs at least one token");
+        int[] positions = defaultPositions(null, ids.length, 0);
+        Activations saved = new Activations(c, ids, rope.at(positions));
+        float[] logits = run(ids, positions, 0, null, false, 0, saved).logits();
+        return new Trace(logits, saved);
+    }
+
+    /**
+     * The backward of {@link #forwardTrain}, as autograd differentiates {@code FalconH1ForCausalLM}:
+     * given {@code dLogits} [L, V] (the loss's gradient), adds every parameter's gradient into
+     * {@code grads} (same names and shapes, e.g. {@link FalconH1Parameters#zeros}). Layer by layer,
+     * last first, with the residual gradient {@code dh}:
+     *
+     * <pre>
+     * dx_final = LmHead backward(dLogits);  dh = RMSNorm backward(dx_final; final_layernorm)
+     * for each layer, last first:
+     *     dh += RMSNorm backward(Mlp backward(dh); pre_ff_layernorm)                  MLP block
+     *     dx  = Mamba2 backward(dh · ssm_out_multiplier)
+     *         + attention_in_multiplier · Attention backward(dh · attention_out_multiplier)
+     *     dh += RMSNorm backward(dx; input_layernorm)                                   mixer block
+     * Embedding backward(dh)                            (× embedding_multiplier; tied: plus the LM head's)
+     * </pre>
+     */
+    public void backward(Trace trace, float[] dLogits, FalconH1Parameters grads) {
+        Activations a = trace.activations();
+        int length = a.ids.length, d = c.hiddenSize(), vocab = c.vocabSize(), inter = c.intermediateSize();
+        if (dLogits.length != length * vocab) {
+            throw new IllegalArgumentException("dLogits holds " + dLogits.length + " floats, expected " + length + " × " + vocab);
+        }
+        if (!grads.names().equals(p.names())) {
+            throw new IllegalArgumentException("grads do not have this model's tensors");
+        }
+        float eps = (float) c.rmsNormEps();
+        float[] dx = new float[length * d], dh = new float[length * d], dOut = new float[length * d];
+        LmHead.backward(backend, p, a.normed, length, dLogits, grads, dx);
+        RmsNorm.backward(backend, dh, grads.get(ParameterShapes.FINAL_NORM), dx, a.hLast,
+                p.get(ParameterShapes.FINAL_NORM), length, d, eps);
+        for (int layer = c.numHiddenLayers() - 1; layer >= 0; layer--) {
+            String preFf = ParameterShapes.layer(layer, "pre_ff_layernorm.weight");
+            String inNorm = ParameterShapes.layer(layer, "input_layernorm.weight");
+            // h_out = h_mid + MLP(RMSNorm(h_mid))
+            java.util.Arrays.fill(dx, 0f);
+            Mlp.backward(backend, dx, dh, length, d, inter, Mlp.weights(p, layer), a.mlp[layer], Mlp.weights(grads, layer));
+            RmsNorm.backward(backend, dh, grads.get(preFf), dx, a.hMid[layer], p.get(preFf), length, d, eps);
+            // h_mid = h_in + ssm_out · Mamba(x) + attention_out · Attention(x · attention_in), x = RMSNorm(h_in)
+            java.util.Arrays.fill(dx, 0f);
+            java.util.Arrays.fill(dOut, 0f);
+            backend.axpy((float) c.ssmOutMultiplier(), dh, 0, dOut, 0, dOut.length);
+            Mamba2Mixer.backward(backend, p, layer, mup, a.mamba[layer], dOut, grads, dx);
+            float[] dAttnIn = new float[length * d];
+            java.util.Arrays.fill(dOut, 0f);
+            backend.axpy((float) c.attentionOutMultiplier(), dh, 0, dOut, 0, dOut.length);
+            SelfAttention.backward(backend, p, layer, rope, a.angles, a.attention[layer], dOut, grads, dAttnIn);
+            backend.axpy((float) c.attentionInMultiplier(), dAttnIn, 0, dx, 0, dx.length);
+            RmsNorm.backward(backend, dh, grads.get(inNorm), dx, a.hIn[layer], p.get(inNorm), length, d, eps);
+        }
+        Embedding.backward(backend, a.ids, dh, grads);
     }
 }
