@@ -51,7 +51,7 @@ public final class GrpoLoss {
                          double dualClip, double tisCap, double beta, double gamma, double mu, Positive positive) {
 
         /** Falcon-H1R's RL settings (report Table 2) on verl 0.6 with its default token-mean. */
-        public static final Config FALCON_H1R = new Config(Reference.VERL_0_6, LossAggregation.Mode.TOKEN_MEAN,
+        public static final Config FALCON_H1R = new Config(Reference.VERL_0_6_0, LossAggregation.Mode.TOKEN_MEAN,
                 0.2, 0.28, 3.0, 2.0, 0, 0, 0, Positive.REWARD);
 
         public Config {

@@ -126,7 +126,7 @@ public final class LossAggregation {
         Checks.positive("rows", rows);
         Checks.positive("length", length);
         Checks.length("mask", mask, Checks.product("mask", rows, length));
-        if (reference == Reference.VERL_0_6 && !n.equals(Normalizers.LOCAL.withGradAccum(n.gradAccum()))) {
+        if (reference == Reference.VERL_0_6_0 && !n.equals(Normalizers.LOCAL.withGradAccum(n.gradAccum()))) {
             throw new IllegalArgumentException("normalizers: verl 0.6's agg_loss takes no global batch information, only gradAccum; got " + n);
         }
         int[] count = new int[rows];
@@ -141,7 +141,7 @@ public final class LossAggregation {
         double[] perRow = new double[rows];      // every valid token of row b weighs perRow[b]
         for (int b = 0; b < rows; b++) {
             perRow[b] = switch (reference) {
-                case VERL_0_6 -> switch (mode) {
+                case VERL_0_6_0 -> switch (mode) {
                     case TOKEN_MEAN -> 1 / (total + EPS);
                     case SEQ_MEAN_TOKEN_MEAN -> {
                         if (count[b] == 0) {

@@ -10,7 +10,7 @@ public enum Reference {
      * {@code agg_loss(loss_mat, loss_mask, loss_agg_mode)} over the micro-batch, and
      * {@code dp_actor.update_policy} multiplying the loss by {@code 1 / gradient_accumulation}.
      */
-    VERL_0_6,
+    VERL_0_6_0,
     /**
      * verl 0.9 (HEAD in 2026): {@code agg_loss} normalised by the global batch
      * ({@code dp_size}, {@code batch_num_tokens}, {@code global_batch_size}, {@code loss_scale_factor}).

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * SFT cross-entropy with the token normalisations of pipeline.md §1.7 against the real verl code
- * (fixtures/losses, fixtures/make_loss_fixtures.py): verl 0.6.1's
+ * (fixtures/losses, fixtures/make_loss_fixtures.py): verl 0.6.0's
  * {@code FSDPSFTTrainer._compute_loss_and_backward} run on 3 gloo ranks × 2 micro-batches
  * ({@code balance_dp_token} on and off), and verl 0.9.1's {@code sft_loss} (whole-batch
  * {@code batch_num_tokens}); per-token sample weights against torch's {@code cross_entropy}.

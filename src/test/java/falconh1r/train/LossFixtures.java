@@ -23,7 +23,7 @@ final class LossFixtures implements AutoCloseable {
         this.cases = cases;
     }
 
-    /** {@code verl_legacy} (verl 0.6.1) or {@code verl_trl} (verl 0.9.1, TRL 1.16.0). */
+    /** {@code verl_legacy} (verl 0.6.0) or {@code verl_trl} (verl 0.9.1, TRL 1.16.0). */
     static LossFixtures open(String part) {
         Path dir = Path.of(System.getProperty("falcon.fixtures", "fixtures"), "losses");
         try {
