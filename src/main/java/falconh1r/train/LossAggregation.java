@@ -126,6 +126,7 @@ public final class LossAggregation {
         Checks.positive("rows", rows);
         Checks.positive("length", length);
         Checks.length("mask", mask, Checks.product("mask", rows, length));
+        if (n == null) throw new IllegalArgumentException("normalizers is null");
         if (reference == Reference.VERL_0_6_0 && !n.equals(Normalizers.LOCAL.withGradAccum(n.gradAccum()))) {
             throw new IllegalArgumentException("normalizers: verl 0.6's agg_loss takes no global batch information, only gradAccum; got " + n);
         }
@@ -138,41 +139,53 @@ public final class LossAggregation {
             if (count[b] > 0) nonEmpty++;
         }
         double horizon = Double.isNaN(n.horizon()) ? length : n.horizon();
-        double[] perRow = new double[rows];      // every valid token of row b weighs perRow[b]
-        for (int b = 0; b < rows; b++) {
-            perRow[b] = switch (reference) {
-                case VERL_0_6_0 -> switch (mode) {
-                    case TOKEN_MEAN -> 1 / (total + EPS);
-                    case SEQ_MEAN_TOKEN_MEAN -> {
-                        if (count[b] == 0) {
-                            throw new IllegalArgumentException("mask: row " + b + " is empty; verl 0.6's seq-mean-token-mean divides 0 by 0 there");
-                        }
-                        yield 1.0 / count[b] / rows;
-                    }
-                    case SEQ_MEAN_TOKEN_SUM -> 1.0 / rows;
-                    default -> 1 / horizon;
-                } / n.gradAccum();
-                case VERL_0_9 -> switch (mode) {
-                    case TOKEN_MEAN -> n.dpSize() / global("globalTokens", n.globalTokens(), total, n.dpSize());
-                    case SEQ_MEAN_TOKEN_MEAN -> 1 / (count[b] + EPS) / global("globalSequences", n.globalSequences(), nonEmpty, n.dpSize()) * n.dpSize();
-                    case SEQ_MEAN_TOKEN_SUM -> 1 / global("globalSequences", n.globalSequences(), nonEmpty, n.dpSize()) * n.dpSize();
-                    default -> 1 / global("globalSequences", n.globalSequences(), nonEmpty, n.dpSize()) * n.dpSize() / horizon;
-                } / n.gradAccum();
-                case TRL -> switch (mode) {
-                    case GRPO -> 1.0 / Math.max(count[b], 1) / rows / n.gradAccum();
-                    case BNPO -> 1.0 / Math.max(total, 1) / n.gradAccum();
-                    case DR_GRPO -> 1 / (rows * horizon) / n.gradAccum();
-                    default -> {
-                        double tokens = Double.isNaN(n.globalTokens()) ? total : n.globalTokens();
-                        double steps = Double.isNaN(n.stepsPerGeneration()) ? n.gradAccum() : n.stepsPerGeneration();
-                        yield 1 / (Math.max(tokens, 1) / n.dpSize() * n.gradAccum() / steps);
-                    }
-                };
-            };
-        }
         double[] c = new double[rows * length];
-        for (int i = 0; i < c.length; i++) if (mask[i]) c[i] = perRow[i / length];
+        for (int b = 0; b < rows; b++) {
+            double w = switch (reference) {              // the weight of each valid token of row b
+                case VERL_0_6_0 -> verl060(mode, b, count[b], rows, total, horizon);
+                case VERL_0_9 -> verl09(mode, count[b], total, nonEmpty, horizon, n);
+                case TRL -> trl(mode, count[b], rows, total, horizon, n);
+            } / (mode == Mode.DAPO ? 1 : n.gradAccum());
+            for (int t = 0; t < length; t++) if (mask[b * length + t]) c[b * length + t] = w;
+        }
         return c;
+    }
+
+    private static double verl060(Mode mode, int row, int count, int rows, long total, double horizon) {
+        return switch (mode) {
+            case TOKEN_MEAN -> 1 / (total + EPS);
+            case SEQ_MEAN_TOKEN_MEAN -> {
+                if (count == 0) {
+                    throw new IllegalArgumentException("mask: row " + row + " is empty; verl 0.6's seq-mean-token-mean divides 0 by 0 there");
+                }
+                yield 1.0 / count / rows;
+            }
+            case SEQ_MEAN_TOKEN_SUM -> 1.0 / rows;
+            default -> 1 / horizon;
+        };
+    }
+
+    private static double verl09(Mode mode, int count, long total, int nonEmpty, double horizon, Normalizers n) {
+        if (mode == Mode.TOKEN_MEAN) return n.dpSize() / global("globalTokens", n.globalTokens(), total, n.dpSize());
+        double perSequence = n.dpSize() / global("globalSequences", n.globalSequences(), nonEmpty, n.dpSize());
+        return switch (mode) {
+            case SEQ_MEAN_TOKEN_MEAN -> perSequence / (count + EPS);
+            case SEQ_MEAN_TOKEN_SUM -> perSequence;
+            default -> perSequence / horizon;
+        };
+    }
+
+    private static double trl(Mode mode, int count, int rows, long total, double horizon, Normalizers n) {
+        return switch (mode) {
+            case GRPO -> 1.0 / Math.max(count, 1) / rows;
+            case BNPO -> 1.0 / Math.max(total, 1);
+            case DR_GRPO -> 1 / (rows * horizon);
+            default -> {                                   // dapo: its normaliser carries the accumulation
+                double tokens = Double.isNaN(n.globalTokens()) ? total : n.globalTokens();
+                double steps = Double.isNaN(n.stepsPerGeneration()) ? n.gradAccum() : n.stepsPerGeneration();
+                yield 1 / (Math.max(tokens, 1) / n.dpSize() * n.gradAccum() / steps);
+            }
+        };
     }
 
     /** verl 0.9's global count, or the local one when not given (only allowed at dp_size 1). */

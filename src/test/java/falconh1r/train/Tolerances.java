@@ -6,9 +6,10 @@ import falconh1r.testing.Close;
 
 /**
  * The losses' parity tolerances: a scalar within {@code 1e-5·|expected|} (plus 1e-7 for values near
- * 0), and a gradient [rows, V] within {@code 1e-5} of the scale of each row, the larger of its own
- * max |expected| and 1e-3 of the tensor's (so a row that carries a clipped token's ~1e-9 gradient
- * is held to the tensor's scale, not to its own).
+ * 0), and a gradient within {@code 1e-5} of the tensor's scale, its max |expected|. (Not of each
+ * element or row: where a row's gradient comes from a cancellation such as k3's 1 − exp(ref − logp),
+ * torch's float32 reference itself is off by more than 1e-5 of that row; a float64 rerun of the
+ * reference agrees with the Java double computation there.)
  */
 final class Tolerances {
     static final double RTOL = 1e-5;
@@ -23,17 +24,11 @@ final class Tolerances {
     }
 
     /** Asserts and returns the max |diff| relative to the tensor's max |expected|, for reports. */
-    static double gradient(String what, float[] expected, float[] actual, int vocab) {
-        double tensorMax = 0;
-        for (float e : expected) tensorMax = Math.max(tensorMax, Math.abs(e));
-        double[] scale = new double[expected.length];
-        for (int r = 0; r < expected.length / vocab; r++) {
-            double rowMax = 0;
-            for (int v = 0; v < vocab; v++) rowMax = Math.max(rowMax, Math.abs(expected[r * vocab + v]));
-            java.util.Arrays.fill(scale, r * vocab, (r + 1) * vocab, Math.max(rowMax, 1e-3 * tensorMax));
-        }
+    static double gradient(String what, float[] expected, float[] actual) {
         if (actual.length != expected.length) fail(what + ": " + actual.length + " values, expected " + expected.length);
-        Close.assertClose(what, expected, 0, actual, 0, expected.length, 0, RTOL, scale);
-        return tensorMax == 0 ? 0 : Close.maxAbsDiff(expected, actual, expected.length) / tensorMax;
+        double scale = 0;
+        for (float e : expected) scale = Math.max(scale, Math.abs(e));
+        Close.assertClose(what, expected, actual, expected.length, RTOL * scale, 0);
+        return scale == 0 ? 0 : Close.maxAbsDiff(expected, actual, expected.length) / scale;
     }
 }
