@@ -154,6 +154,8 @@ public final class GrpoLoss {
         Checks.positive("rows", rows);
         Checks.positive("length", length);
         int n = Checks.product("tokens", rows, length);
+        Checks.positive("vocab", batch.vocab());
+        Checks.length("dlogits", dlogits, (long) n * batch.vocab());
         boolean[] mask = batch.mask();
         boolean verl = config.reference().isVerl();
         if (config.beta() != 0 && batch.refLogprobs() == null) {
