@@ -17,7 +17,7 @@ package falconh1r.train;
  *       {@link Positive}), 0 when there is none; as a micro-batch mean it is divided by the
  *       gradient-accumulation count like everything else.
  * </ul>
- * verl composes this in {@code dp_actor.update_policy} (0.6) and {@code workers/utils/losses.py::ppo_loss}
+ * verl composes this in {@code dp_actor.update_policy} (0.6.0) and {@code workers/utils/losses.py::ppo_loss}
  * (0.9): {@code pg_loss − entropy_coeff · entropy_loss + kl_loss_coef · kl_loss}. With Falcon-H1R's
  * β = γ = μ = 0 the loss is the aggregated surrogate alone, and the model sees only
  * {@code ∂loss/∂logits} through log_softmax (and through the whole distribution for H).
@@ -39,7 +39,7 @@ public final class GrpoLoss {
      * @param epsilonLow  ε_low ({@code clip_ratio_low}; TRL {@code epsilon})
      * @param epsilonHigh ε_high ({@code clip_ratio_high}; TRL {@code epsilon_high})
      * @param dualClip    verl's {@code clip_ratio_c} (&gt; 1; TRL has no dual clip and ignores it)
-     * @param tisCap      truncated-IS cap C (verl 0.6 {@code tis_imp_ratio_cap}, 0.9 {@code rollout_is_threshold};
+     * @param tisCap      truncated-IS cap C (verl 0.6.0 {@code tis_imp_ratio_cap}, 0.9 {@code rollout_is_threshold};
      *                    TRL {@code vllm_importance_sampling_clip_max} with {@code token_truncate});
      *                    +∞ disables TIS
      * @param beta        KL coefficient ({@code kl_loss_coef}; TRL {@code beta})
@@ -50,7 +50,7 @@ public final class GrpoLoss {
     public record Config(Reference reference, LossAggregation.Mode aggregation, double epsilonLow, double epsilonHigh,
                          double dualClip, double tisCap, double beta, double gamma, double mu, Positive positive) {
 
-        /** Falcon-H1R's RL settings (report Table 2) on verl 0.6 with its default token-mean. */
+        /** Falcon-H1R's RL settings (report Table 2) on verl 0.6.0 with its default token-mean. */
         public static final Config FALCON_H1R = new Config(Reference.VERL_0_6_0, LossAggregation.Mode.TOKEN_MEAN,
                 0.2, 0.28, 3.0, 2.0, 0, 0, 0, Positive.REWARD);
 

@@ -8,10 +8,10 @@ package falconh1r.train;
  * <table>
  * <caption>c[b,t] by reference and mode (all divided by {@code gradAccum})</caption>
  * <tr><th>reference</th><th>mode</th><th>c[b,t]</th><th>Python</th></tr>
- * <tr><td>verl 0.6</td><td>token-mean</td><td>m / (N + 1e-8)</td><td>masked_mean</td></tr>
- * <tr><td>verl 0.6</td><td>seq-mean-token-mean</td><td>m / n_b / B (an empty row is 0/0 there: refused)</td><td>mean(sum/sum)</td></tr>
- * <tr><td>verl 0.6</td><td>seq-mean-token-sum</td><td>m / B (empty rows count in B)</td><td>mean(sum)</td></tr>
- * <tr><td>verl 0.6</td><td>seq-mean-token-sum-norm</td><td>m / T (the mask width; no division by B)</td><td>sum / shape[-1]</td></tr>
+ * <tr><td>verl 0.6.0</td><td>token-mean</td><td>m / (N + 1e-8)</td><td>masked_mean</td></tr>
+ * <tr><td>verl 0.6.0</td><td>seq-mean-token-mean</td><td>m / n_b / B (an empty row is 0/0 there: refused)</td><td>mean(sum/sum)</td></tr>
+ * <tr><td>verl 0.6.0</td><td>seq-mean-token-sum</td><td>m / B (empty rows count in B)</td><td>mean(sum)</td></tr>
+ * <tr><td>verl 0.6.0</td><td>seq-mean-token-sum-norm</td><td>m / T (the mask width; no division by B)</td><td>sum / shape[-1]</td></tr>
  * <tr><td>verl 0.9</td><td>token-mean</td><td>m / N_g · dp</td><td>masked_sum / batch_num_tokens * dp_size</td></tr>
  * <tr><td>verl 0.9</td><td>seq-mean-token-mean</td><td>m / (n_b + 1e-8) / S_g · dp</td><td>over non-empty rows</td></tr>
  * <tr><td>verl 0.9</td><td>seq-mean-token-sum</td><td>m / S_g · dp</td><td></td></tr>
@@ -24,7 +24,7 @@ package falconh1r.train;
  * N_g = {@link Normalizers#globalTokens} (else N), S_g = {@link Normalizers#globalSequences} (else
  * the number of non-empty rows), dp and P = {@link Normalizers#dpSize}. verl 0.9 raises without the
  * global counts when dp_size > 1, and divides by zero when there is no token or row: both refused.
- * verl 0.9's {@code token-mean} has no 1e-8, so on a non-empty batch it equals verl 0.6's in f32.
+ * verl 0.9's {@code token-mean} has no 1e-8, so on a non-empty batch it equals verl 0.6.0's in f32.
  */
 public final class LossAggregation {
     private LossAggregation() {}
@@ -65,7 +65,7 @@ public final class LossAggregation {
      * @param globalSequences    verl 0.9 {@code global_batch_size} (seq-mean modes)
      * @param horizon            verl 0.9 {@code loss_scale_factor} (seq-mean-token-sum-norm); TRL
      *                           {@code max_completion_length} (dr_grpo); NaN: the mask width T
-     * @param gradAccum          the gradient-accumulation divisor: verl 0.6 {@code dp_actor}'s
+     * @param gradAccum          the gradient-accumulation divisor: verl 0.6.0 {@code dp_actor}'s
      *                           {@code 1 / loss_scale_factor} (the number of micro-batches, or
      *                           {@code ppo_mini_batch_size / bs_micro} with dynamic batch size);
      *                           TRL {@code current_gradient_accumulation_steps}; 1 for verl 0.9
@@ -128,7 +128,7 @@ public final class LossAggregation {
         Checks.length("mask", mask, Checks.product("mask", rows, length));
         if (n == null) throw new IllegalArgumentException("normalizers is null");
         if (reference == Reference.VERL_0_6_0 && !n.equals(Normalizers.LOCAL.withGradAccum(n.gradAccum()))) {
-            throw new IllegalArgumentException("normalizers: verl 0.6's agg_loss takes no global batch information, only gradAccum; got " + n);
+            throw new IllegalArgumentException("normalizers: verl 0.6.0's agg_loss takes no global batch information, only gradAccum; got " + n);
         }
         int[] count = new int[rows];
         long total = 0;
@@ -156,7 +156,7 @@ public final class LossAggregation {
             case TOKEN_MEAN -> 1 / (total + EPS);
             case SEQ_MEAN_TOKEN_MEAN -> {
                 if (count == 0) {
-                    throw new IllegalArgumentException("mask: row " + row + " is empty; verl 0.6's seq-mean-token-mean divides 0 by 0 there");
+                    throw new IllegalArgumentException("mask: row " + row + " is empty; verl 0.6.0's seq-mean-token-mean divides 0 by 0 there");
                 }
                 yield 1.0 / count / rows;
             }

@@ -6,9 +6,10 @@ package falconh1r.train;
  */
 public enum Reference {
     /**
-     * verl 0.6.x, the code of October 2025 (commit 7f277899) Falcon-H1R trained with:
-     * {@code agg_loss(loss_mat, loss_mask, loss_agg_mode)} over the micro-batch, and
+     * verl 0.6.0, whose loss code is that of commit 7f277899 (October 2025, the period Falcon-H1R
+     * trained in): {@code agg_loss(loss_mat, loss_mask, loss_agg_mode)} over the micro-batch, and
      * {@code dp_actor.update_policy} multiplying the loss by {@code 1 / gradient_accumulation}.
+     * (verl 0.6.1 already changed the seq-mean modes to skip empty rows.)
      */
     VERL_0_6_0,
     /**
