@@ -62,6 +62,13 @@ public interface TensorSource extends AutoCloseable {
         return array(t).toArray(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
     }
 
+    /** Values of an F64 tensor. */
+    default double[] doubles(String name) {
+        TensorInfo t = info(name);
+        if (t.dtype() != DType.F64) throw wrongType(t, "doubles()", DType.F64);
+        return array(t).toArray(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
+    }
+
     /** Values of an I32 tensor. */
     default int[] ints(String name) {
         TensorInfo t = info(name);

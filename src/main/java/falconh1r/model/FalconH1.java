@@ -58,6 +58,22 @@ public final class FalconH1 {
         p.lmHead().register(backend);
     }
 
+    /**
+     * Tells the backend that the parameters changed in place (after an optimizer step), so a device
+     * backend uploads its resident copies again before their next use.
+     */
+    public void weightsChanged() {
+        for (int layer = 0; layer < c.numHiddenLayers(); layer++) {
+            for (String name : MATMUL_WEIGHTS) changed(p.weight(ParameterShapes.layer(layer, name)));
+        }
+        changed(p.lmHead());
+    }
+
+    private void changed(Weight w) {
+        if (w.f32() != null) backend.weightsChanged(w.f32());
+        else backend.weightsChanged(w.packed());
+    }
+
     /** The per-layer weights used as a matmul's B operand. */
     private static final String[] MATMUL_WEIGHTS = {
         "self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight", "self_attn.o_proj.weight",
