@@ -83,6 +83,32 @@ public final class FalconH1Cache {
         }
     }
 
+    private FalconH1Cache(FalconH1Cache other, int capacity) {
+        int layers = other.kv.length;
+        kv = new Kv[layers];
+        mamba = new Mamba[layers];
+        for (int i = 0; i < layers; i++) {
+            Kv o = other.kv[i];
+            kv[i] = new Kv(o.rowSize, Math.max(capacity, o.length));
+            System.arraycopy(o.keys, 0, kv[i].keys, 0, o.length * o.rowSize);
+            System.arraycopy(o.values, 0, kv[i].values, 0, o.length * o.rowSize);
+            kv[i].length = o.length;
+            mamba[i] = new Mamba(other.mamba[i].convWindow().clone(), other.mamba[i].ssmState().clone());
+        }
+        padding = other.padding;
+        length = other.length;
+        nextPosition = other.nextPosition;
+    }
+
+    /**
+     * An independent copy (KV, conv windows, SSM states, padding, positions) with room for
+     * {@code capacity} tokens: N parallel traces of one prompt share its prefill by copying the
+     * prefilled cache N times instead of running the prompt N times.
+     */
+    public FalconH1Cache copy(int capacity) {
+        return new FalconH1Cache(this, capacity);
+    }
+
     public Kv kv(int layer) {
         return kv[layer];
     }
