@@ -13,8 +13,8 @@ import java.util.SplittableRandom;
  * Batched decode throughput of {@link ParallelTraces}, as test-time scaling runs it: {@code batch}
  * sampled traces (T 0.6, top-p 0.95, DeepConf's settings) of one random prompt share its prefill,
  * then decode together for {@code decode} tokens each (no stop token), capturing every token's raw
- * log-prob and top-20 log-probs. tokens/s = batch · decode / the decode time (the prefill, once per
- * prompt, is timed apart). One untimed warm-up run of 4 tokens first; the median of {@code repeats}.
+ * log-prob and top-20 log-probs. tokens/s = batch · (decode − 1) / the time from the first token (drawn
+ * from the prefill's logits) to the last: the decode steps alone, each sampling and capturing as it goes. One untimed warm-up run of 4 tokens first; the median of {@code repeats}.
  */
 public final class TracesBench {
 
@@ -32,7 +32,7 @@ public final class TracesBench {
     /** Runs every batch size of {@code batches} on one model (initialised once). */
     public static Result[] run(FalconH1Config config, Half.Format packing, long seed, int prompt, int decode, int[] batches,
                                Backend backend, int threads, int repeats) {
-        if (prompt < 1 || decode < 1 || repeats < 1) throw new IllegalArgumentException("prompt, decode, repeats >= 1");
+        if (prompt < 1 || decode < 2 || repeats < 1) throw new IllegalArgumentException("prompt >= 1, decode >= 2, repeats >= 1");
         FalconH1 model = new FalconH1(FalconH1Parameters.init(config, seed, packing), backend);
         SplittableRandom rnd = new SplittableRandom(seed + 1);
         int[] ids = new int[prompt];
@@ -46,13 +46,12 @@ public final class TracesBench {
             for (int r = 0; r < repeats; r++) {
                 long[] firstToken = new long[1];
                 SamplingParams p = new SamplingParams(0.6, 0, 0.95, 0, decode, null, seed + r);
-                long t0 = System.nanoTime();
                 engine.generate(ids, batches[b], p, (trace, step, token) -> {
                     if (step == 0 && trace == 0) firstToken[0] = System.nanoTime();    // prefill done
                     return true;
                 });
                 long t1 = System.nanoTime();
-                rates[r] = (double) batches[b] * decode / ((t1 - (firstToken[0] == 0 ? t0 : firstToken[0])) / 1e9);
+                rates[r] = (double) batches[b] * (decode - 1) / ((t1 - firstToken[0]) / 1e9);
             }
             java.util.Arrays.sort(rates);
             out[b] = new Result(backend.name(), packing == null ? "f32" : packing.name().toLowerCase(), config.numHiddenLayers(),
