@@ -21,7 +21,8 @@ import java.util.OptionalDouble;
  *       {@code min_conf ≥ conf_bar}; only traces with a non-empty answer vote;</li>
  *   <li>votes: the weighted majority with weight {@code min_conf} ({@code _perform_basic_voting}),
  *       and {@link Voting#all} over the voting traces, whose majority becomes the final answer
- *       (when there is one), as {@code deepthink} sets {@code final_answer}.</li>
+ *       (when there is one), as {@code deepthink} sets {@code final_answer}. As there, those
+ *       variants use the fixed {@link Voting#REFERENCE_WINDOW}, not {@code window}.</li>
  * </ol>
  * Token accounting counts every generated token, warm-up and early-stopped traces included.
  *
@@ -37,7 +38,7 @@ public final class DeepConfOnline {
      * @param budget         total traces K (warm-up included)
      * @param warmup         warm-up traces N_init, 1 ≤ warmup ≤ budget
      * @param eta            the reference's {@code confidence_percentile}, in [0, 100]
-     * @param window         group size (tokens), also the tail and window of {@link Voting#all}
+     * @param window         group size (tokens) of {@code min_conf} and the early stop
      * @param topK           top logprobs per step (20 in the reference)
      * @param consensusTau   τ in (0, 1] for the consensus stop, or empty (the reference)
      * @param consensusEvery final-phase traces per batch between consensus checks
@@ -151,7 +152,7 @@ public final class DeepConfOnline {
         double[] w = new double[weights.size()];
         for (int i = 0; i < w.length; i++) w[i] = weights.get(i);
         String weightedAnswer = Voting.weighted(answers, w);
-        Map<String, Voting.Vote> votingResults = Voting.all(votingTraces, s.window());
+        Map<String, Voting.Vote> votingResults = Voting.all(votingTraces, Voting.REFERENCE_WINDOW);
         Voting.Vote majority = votingResults.get("majority");
         String finalAnswer = majority != null ? majority.answer() : weightedAnswer;
         return new Result(confBar, List.copyOf(traces), weightedAnswer, votingResults, finalAnswer,

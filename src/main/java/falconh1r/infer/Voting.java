@@ -17,6 +17,13 @@ public final class Voting {
             "tail_confidence_weighted", "bottom_window_weighted", "min_window_weighted",
             "top10_tail_filtered", "top10_bottom_window_filtered");
 
+    /**
+     * The reference's tail length and sliding window of the trace measures: the defaults of
+     * {@code calculate_tail_confidence} and {@code calculate_bottom_window_confidence}, which
+     * {@code compute_all_voting_results} always uses.
+     */
+    public static final int REFERENCE_WINDOW = 2048;
+
     /** The share of traces the {@code top10_*} variants keep. */
     public static final double TOP_PERCENT = 0.1;
 
@@ -103,7 +110,8 @@ public final class Voting {
     /**
      * {@code compute_all_voting_results}: every variant over the traces that have an answer. With
      * none, every key maps to {@code null}; a weighted variant whose weights are all ≤ 0 is absent.
-     * {@code window} is the reference's 2048 of {@code tail_tokens} and {@code window_size}.
+     * {@code window} stands for both {@code tail_tokens} and {@code window_size}, which the reference
+     * fixes at {@link #REFERENCE_WINDOW}.
      */
     public static Map<String, Vote> all(List<Trace> traces, int window) {
         TraceConfidence.checkWindow(window);
