@@ -41,18 +41,20 @@ final class DeepConfCommand implements Callable<Integer> {
     /** {@code falcon-h1r deepconf vote}: every voting variant of the reference over recorded traces. */
     @Command(name = "vote", mixinStandardHelpOptions = true,
             description = {"Votes over recorded traces as deepconf's compute_all_voting_results does.",
-                "Reads one JSON object per line: {\"answer\": string or null, \"confs\": [per-token confidences]}",
-                "(blank lines are skipped). Prints one JSON object keyed by the variant names (majority,",
-                "mean_confidence_weighted, tail_confidence_weighted, bottom_window_weighted, min_window_weighted,",
-                "top10_tail_filtered, top10_bottom_window_filtered), each {answer, num_votes, confidence}",
-                "(confidence: the mean weight; null for majority). A weighted variant whose weights are all <= 0",
-                "is absent; with no trace that has a non-empty answer, every variant is null."})
+                "Reads one JSON object per line, {\"answer\": string or null, \"confs\": [numbers]}",
+                "(per-token confidences; blank lines are skipped). Prints one JSON object keyed",
+                "by the variant names: majority, mean_confidence_weighted,",
+                "tail_confidence_weighted, bottom_window_weighted, min_window_weighted,",
+                "top10_tail_filtered and top10_bottom_window_filtered, each {answer, num_votes,",
+                "confidence} (confidence: the mean weight, null for majority). A weighted variant",
+                "whose weights are all <= 0 is left out; with no trace that has a non-empty",
+                "answer, all are null."})
     static final class Vote implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Option(names = "--traces", required = true, paramLabel = "FILE.jsonl", description = "the traces, one JSON object per line")
         Path traces;
-        @Option(names = "--window", defaultValue = "2048",
+        @Option(names = "--window", defaultValue = "2048", paramLabel = "TOKENS",
                 description = "tail length and sliding window of the trace confidences (default ${DEFAULT-VALUE})")
         int window;
 
