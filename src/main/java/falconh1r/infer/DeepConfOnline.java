@@ -102,11 +102,7 @@ public final class DeepConfOnline {
 
         /** The voting traces, in order (the reference's {@code all_voting_traces}). */
         public List<Scored> voting() {
-            List<Scored> out = new ArrayList<>();
-            for (Scored s : traces) {
-                if (s.votes()) out.add(s);
-            }
-            return out;
+            return traces.stream().filter(Scored::votes).toList();
         }
     }
 
@@ -140,18 +136,16 @@ public final class DeepConfOnline {
                     && consensus(traces) >= s.consensusTau().getAsDouble();
         }
 
-        List<String> answers = new ArrayList<>();
-        List<Trace> votingTraces = new ArrayList<>();
-        List<Double> weights = new ArrayList<>();
-        for (Scored sc : traces) {
-            if (!sc.votes()) continue;
-            answers.add(sc.trace().answer());
-            votingTraces.add(sc.trace());
-            weights.add(sc.minConf());
+        List<Scored> voters = traces.stream().filter(Scored::votes).toList();
+        List<String> answers = new ArrayList<>(voters.size());
+        List<Trace> votingTraces = new ArrayList<>(voters.size());
+        double[] weights = new double[voters.size()];
+        for (int i = 0; i < weights.length; i++) {
+            answers.add(voters.get(i).trace().answer());
+            votingTraces.add(voters.get(i).trace());
+            weights[i] = voters.get(i).minConf();
         }
-        double[] w = new double[weights.size()];
-        for (int i = 0; i < w.length; i++) w[i] = weights.get(i);
-        String weightedAnswer = Voting.weighted(answers, w);
+        String weightedAnswer = Voting.weighted(answers, weights);
         Map<String, Voting.Vote> votingResults = Voting.all(votingTraces, Voting.REFERENCE_WINDOW);
         Voting.Vote majority = votingResults.get("majority");
         String finalAnswer = majority != null ? majority.answer() : weightedAnswer;
