@@ -33,8 +33,8 @@ public final class TraceRecorder {
 
     /**
      * Step 1: the raw (before temperature and top-p) top-k logprobs of the next position,
-     * descending, {@code topK} of them. Returns true when the trace must emit EOS at this step
-     * instead of sampling (the early stop fired).
+     * descending, {@code topK} of them (copied: the caller may reuse the array). Returns true when
+     * the trace must emit EOS at this step instead of sampling (the early stop fired).
      */
     public boolean observe(double[] topLogprobs) {
         if (finished || forced) throw new IllegalStateException(finished ? "the trace is finished" : "the trace was stopped: emit EOS and finish");
