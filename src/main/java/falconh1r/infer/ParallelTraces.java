@@ -18,13 +18,23 @@ import java.util.SplittableRandom;
  */
 public final class ParallelTraces {
 
-    /** Sees every token as it is generated; false ends that trace after this token. */
+    /** Sees every position of every trace as it is generated. */
     @FunctionalInterface
     public interface Listener {
+        /**
+         * Before trace {@code trace}'s token at {@code step} is drawn, with the raw top-k log-probs of
+         * that position: true emits the first stop token (EOS) instead of a draw and ends the trace
+         * (DeepConf's online stop forces EOS this way).
+         */
+        default boolean forceStop(int trace, int step, float[] topLogprobs) {
+            return false;
+        }
+
+        /** After the token is chosen: false ends the trace after it. */
         boolean onToken(int trace, int step, TokenLogprobs token);
     }
 
-    /** Why a trace ended. */
+    /** Why a trace ended: a drawn stop token, the length limit, or the listener (forced EOS or false). */
     public enum Finish { STOP_TOKEN, LENGTH, LISTENER }
 
     /** One generated continuation: its tokens in order and why it ended. */
@@ -73,11 +83,17 @@ public final class ParallelTraces {
             int kept = 0;
             for (int a = 0; a < activeCount; a++) {
                 int i = active[a];
-                int token = sampler.next(logits, a * vocab, p, random[i]);
-                TokenLogprobs t = TokenLogprobs.of(logits, a * vocab, vocab, token, p.temperature(), topLogprobs);
+                TokenLogprobs.Position position = TokenLogprobs.at(logits, a * vocab, vocab, p.temperature(), topLogprobs);
+                boolean forced = listener != null && listener.forceStop(i, step, position.topLogprobs());
+                if (forced && p.stopTokens().length == 0) {
+                    throw new IllegalStateException("the listener forced a stop but the sampling params have no stop token");
+                }
+                int token = forced ? p.stopTokens()[0] : sampler.next(logits, a * vocab, p, random[i]);
+                TokenLogprobs t = position.token(token);
                 tokens.get(i).add(t);
                 boolean go = listener == null || listener.onToken(i, step, t);
-                if (p.isStop(token)) finish[i] = Finish.STOP_TOKEN;
+                if (forced) finish[i] = Finish.LISTENER;
+                else if (p.isStop(token)) finish[i] = Finish.STOP_TOKEN;
                 else if (tokens.get(i).size() >= p.maxNewTokens()) finish[i] = Finish.LENGTH;
                 else if (!go) finish[i] = Finish.LISTENER;
                 else {

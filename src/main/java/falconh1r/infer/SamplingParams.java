@@ -58,6 +58,10 @@ public record SamplingParams(double temperature, int topK, double topP, double m
         return new SamplingParams(temperature, topK, p, minP, maxNewTokens, stopTokens, seed);
     }
 
+    public SamplingParams withSeed(long s) {
+        return new SamplingParams(temperature, topK, topP, minP, maxNewTokens, stopTokens, s);
+    }
+
     public SamplingParams withMinP(double p) {
         return new SamplingParams(temperature, topK, topP, p, maxNewTokens, stopTokens, seed);
     }

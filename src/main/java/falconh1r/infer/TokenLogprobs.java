@@ -10,38 +10,69 @@ package falconh1r.infer;
  */
 public record TokenLogprobs(int token, float logprob, float scaledLogprob, int[] topIds, float[] topLogprobs) {
 
-    /**
-     * Fills everything but the draw from raw {@code logits[off, off + vocab)} (unchanged).
-     *
-     * @param k top log-probs to keep (DeepConf: 20)
-     */
-    public static TokenLogprobs of(float[] logits, int off, int vocab, int token, double temperature, int k) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) max = Math.max(max, logits[off + i]);
-        double sum = 0;
-        for (int i = 0; i < vocab; i++) sum += Math.exp(logits[off + i] - max);
-        double logZ = max + Math.log(sum);
-        double scaled = logits[off + token] - logZ;
-        if (temperature > 0 && temperature != 1) {
-            double t = temperature, sumT = 0;
-            for (int i = 0; i < vocab; i++) sumT += Math.exp((logits[off + i] - max) / t);
-            scaled = (logits[off + token] - max) / t - Math.log(sumT);
-        }
-        int n = Math.min(k, vocab);
-        int[] ids = new int[n];
-        float[] lps = new float[n];
-        int filled = 0;
-        for (int i = 0; i < vocab && n > 0; i++) {         // insertion into a sorted top-n buffer
-            float v = logits[off + i];
-            if (filled == n && !(v > logits[off + ids[n - 1]])) continue;
-            int pos = filled < n ? filled++ : n - 1;
-            while (pos > 0 && v > logits[off + ids[pos - 1]]) {
-                ids[pos] = ids[pos - 1];
-                pos--;
+    /** One position's distribution before its token is drawn: normalisers and the raw top-k. */
+    public static final class Position {
+        private final float[] logits;
+        private final int off;
+        private final double max, logZ, logZScaled, temperature;
+        private final int[] topIds;
+        private final float[] topLogprobs;
+
+        private Position(float[] logits, int off, int vocab, double temperature, int k) {
+            this.logits = logits;
+            this.off = off;
+            this.temperature = temperature > 0 ? temperature : 1;
+            double m = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < vocab; i++) m = Math.max(m, logits[off + i]);
+            double sum = 0, sumScaled = 0;
+            for (int i = 0; i < vocab; i++) {
+                sum += Math.exp(logits[off + i] - m);
+                if (this.temperature != 1) sumScaled += Math.exp((logits[off + i] - m) / this.temperature);
             }
-            ids[pos] = i;
+            this.max = m;
+            this.logZ = m + Math.log(sum);
+            this.logZScaled = this.temperature != 1 ? Math.log(sumScaled) : Double.NaN;
+            int n = Math.min(k, vocab), filled = 0;
+            topIds = new int[n];
+            for (int i = 0; i < vocab && n > 0; i++) {         // insertion into a sorted top-n buffer
+                float v = logits[off + i];
+                if (filled == n && !(v > logits[off + topIds[n - 1]])) continue;
+                int pos = filled < n ? filled++ : n - 1;
+                while (pos > 0 && v > logits[off + topIds[pos - 1]]) {
+                    topIds[pos] = topIds[pos - 1];
+                    pos--;
+                }
+                topIds[pos] = i;
+            }
+            topLogprobs = new float[n];
+            for (int j = 0; j < n; j++) topLogprobs[j] = (float) (logits[off + topIds[j]] - logZ);
         }
-        for (int j = 0; j < n; j++) lps[j] = (float) (logits[off + ids[j]] - logZ);
-        return new TokenLogprobs(token, (float) (logits[off + token] - logZ), (float) scaled, ids, lps);
+
+        /** The raw top-k log-probs, largest first (what DeepConf's stop rule reads before the draw). */
+        public float[] topLogprobs() {
+            return topLogprobs;
+        }
+
+        /** The record for {@code token} drawn at this position. */
+        public TokenLogprobs token(int token) {
+            double raw = logits[off + token] - logZ;
+            double scaled = temperature != 1 ? (logits[off + token] - max) / temperature - logZScaled : raw;
+            return new TokenLogprobs(token, (float) raw, (float) scaled, topIds, topLogprobs);
+        }
+    }
+
+    /**
+     * The position {@code logits[off, off + vocab)} (read, not changed; held until its token is recorded).
+     *
+     * @param temperature the sampling temperature (0, greedy, scales nothing)
+     * @param k           top log-probs to keep (DeepConf: 20)
+     */
+    public static Position at(float[] logits, int off, int vocab, double temperature, int k) {
+        return new Position(logits, off, vocab, temperature, k);
+    }
+
+    /** {@link #at} and {@link Position#token} in one. */
+    public static TokenLogprobs of(float[] logits, int off, int vocab, int token, double temperature, int k) {
+        return at(logits, off, vocab, temperature, k).token(token);
     }
 }
