@@ -14,8 +14,8 @@ import java.util.regex.PatternSyntaxException;
  * <ul>
  * <li>{@code \s}, {@code \d} are Unicode (White_Space, Nd): compiled with
  *     {@link Pattern#UNICODE_CHARACTER_CLASS}, which also makes {@code (?i)} Unicode-aware;
- * <li>{@code \w} is Oniguruma's Letter | Mark | Number | Connector_Punctuation (Java's would add
- *     Join_Control and drop No), and {@code \b}, {@code \B} are rebuilt from it;
+ * <li>{@code \w} is Oniguruma's: Alphabetic | Mark | Nd | Pc, plus ²³¹¼½¾ outside bracket classes
+ *     (Java's would add Join_Control), and {@code \b}, {@code \B} are rebuilt from it;
  * <li>{@code \h} is a hex digit (Java: horizontal space), {@code \v} is U+000B (Java: vertical space);
  * <li>{@code \p{Greek}}, {@code \p{Alphabetic}} become {@code \p{IsGreek}}, {@code \p{IsAlphabetic}}
  *     (general categories stay), {@code \p{^L}} becomes {@code \P{L}};
@@ -31,9 +31,11 @@ import java.util.regex.PatternSyntaxException;
  * have no Java counterpart.
  */
 final class OnigRegex {
-    private static final String WORD = "\\p{L}\\p{M}\\p{N}\\p{Pc}";
+    /** Oniguruma's Unicode {@code \w} inside a bracket class: Alphabetic, marks, Nd, Pc. */
+    private static final String WORD_IN_CLASS = "\\p{IsAlphabetic}\\p{M}\\p{Nd}\\p{Pc}";
+    /** Outside a class its Latin-1 ctype table also marks the six No characters ²³¹¼½¾. */
+    private static final String WORD = WORD_IN_CLASS + "\\x{B2}\\x{B3}\\x{B9}\\x{BC}-\\x{BE}";
     private static final String WORD_CLASS = "[" + WORD + "]";
-    private static final String NOT_WORD_CLASS = "[^" + WORD + "]";
     private static final Set<String> CATEGORIES = Set.of("L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me",
             "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So",
             "Z", "Zs", "Zl", "Zp", "C", "Cc", "Cf", "Cs", "Co", "Cn");
@@ -120,8 +122,8 @@ final class OnigRegex {
         if (i + 1 >= p.length()) throw refuse(p, "a trailing backslash");
         char e = p.charAt(i + 1);
         switch (e) {
-            case 'w' -> out.append(inClass ? WORD : WORD_CLASS);
-            case 'W' -> out.append(NOT_WORD_CLASS);
+            case 'w' -> out.append(inClass ? WORD_IN_CLASS : WORD_CLASS);
+            case 'W' -> out.append(inClass ? "[^" + WORD_IN_CLASS + "]" : "[^" + WORD + "]");
             case 'h' -> out.append(inClass ? "0-9a-fA-F" : "[0-9a-fA-F]");
             case 'H' -> out.append("[^0-9a-fA-F]");
             case 'v' -> out.append("\\x0B");

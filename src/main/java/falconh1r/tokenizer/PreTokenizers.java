@@ -104,7 +104,7 @@ final class PreTokenizers {
      */
     static PreTokenizer byteLevel(boolean addPrefixSpace, boolean useRegex) {
         return (s, out) -> {
-            Segment t = addPrefixSpace && !s.text().startsWith(" ") ? s.withText(" " + s.text()) : s;
+            Segment t = addPrefixSpace && !s.text().isEmpty() && !s.text().startsWith(" ") ? s.withText(" " + s.text()) : s;
             List<Segment> pieces = new ArrayList<>();
             if (useRegex) {
                 addPieces(t, GPT2.findMatches(t.text(), new Matches()), SplitBehavior.ISOLATED, pieces);
