@@ -39,7 +39,7 @@ final class ByteLevelTable {
     static String encode(String s) {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
         char[] out = new char[utf8.length];
-        for (int i = 0; i < utf8.length; i++) out[i] = BYTE_TO_CHAR[utf8[i] & 0xFF];
+        for (int i = 0; i < utf8.length; i++) out[i] = charOf(utf8[i]);
         return new String(out);
     }
 }

@@ -22,10 +22,6 @@ final class JsonField {
         this.source = source;
     }
 
-    String path() {
-        return path;
-    }
-
     String source() {
         return source;
     }
@@ -36,10 +32,6 @@ final class JsonField {
 
     TokenizerException error(String reason, Throwable cause) {
         return new TokenizerException(source, path, reason, cause);
-    }
-
-    boolean isNull() {
-        return node == null || node.isNull();
     }
 
     private String child(String key) {

@@ -12,10 +12,6 @@ final class MergeQueue {
     private int[] ids = new int[16];
     private int size;
 
-    void clear() {
-        size = 0;
-    }
-
     boolean isEmpty() {
         return size == 0;
     }

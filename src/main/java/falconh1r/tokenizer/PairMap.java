@@ -45,10 +45,6 @@ final class PairMap {
         return keys[i] == EMPTY ? -1L : values[i];
     }
 
-    int size() {
-        return size;
-    }
-
     private int slot(long key) {
         int i = (int) mix(key) & mask;
         while (keys[i] != EMPTY && keys[i] != key) i = (i + 1) & mask;

@@ -12,8 +12,7 @@ final class PreTokenizers {
     private PreTokenizers() {}
 
     /** GPT-2's pattern, which ByteLevel splits with when {@code use_regex} is true. */
-    static final String GPT2_REGEX = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-    private static final OnigRegex GPT2 = OnigRegex.compile(GPT2_REGEX);
+    private static final OnigRegex GPT2 = OnigRegex.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
     /** The Rust regex crate's {@code \w+|[^\w\s]+} of the Whitespace pre-tokenizer (see {@link CodePoints#isRegexWord}). */
     private static final OnigRegex WHITESPACE_WORDS = OnigRegex.compile(
             "[\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\x{200C}\\x{200D}]+|[^\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\x{200C}\\x{200D}\\s]+");

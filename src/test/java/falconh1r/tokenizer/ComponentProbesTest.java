@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each normalizer, pre-tokenizer (Split with 48 Oniguruma patterns under every behavior included)
+ * Each normalizer, pre-tokenizer (Split with 46 Oniguruma patterns, five of them under every behavior)
  * and decoder on its own, against tokenizers 0.23.3's {@code normalize_str}, {@code pre_tokenize_str}
  * and {@code decode} on the same configuration (fixtures/tokenizer/probes.json). Exact equality.
  */
