@@ -48,6 +48,47 @@ class GenerateCommandTest {
         assertEquals(expected.toString(), out.toString().strip());
     }
 
+    /**
+     * A text prompt through the tokenizer and the chat template, sampled: --n 3 prints three traces,
+     * the same seed prints the same traces, another seed others; a single trace streams text that is
+     * the decode of the ids the same seed gives without a tokenizer.
+     */
+    @Test
+    void sampledTextPromptsWithTheChatTemplate(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path tokenizer = MODEL.resolveSibling("..").resolve("tokenizer").resolve("falcon_like.tokenizer.json").normalize();
+        falconh1r.tokenizer.Tokenizer tok = falconh1r.tokenizer.Tokenizer.load(tokenizer);
+        falconh1r.model.FalconH1Config base = falconh1r.model.FalconH1Config.read(MODEL.resolve("config.json"));
+        String json = base.toJson().replaceFirst("\"vocab_size\"\\s*:\\s*\\d+", "\"vocab_size\": " + tok.vocabSize());
+        falconh1r.model.FalconH1Parameters.init(falconh1r.model.FalconH1Config.parse(json, "test"), 3).save(tmp.resolve("m"));
+        String m = tmp.resolve("m").toString();
+        String[] sampled = {"generate", "--model", m, "--tokenizer", tokenizer.toString(), "--prompt", "What is 2+2?", "--chat",
+                "--n", "3", "--temperature", "0.8", "--top-p", "0.9", "--max-new-tokens", "6", "--seed", "7", "--backend", "scalar"};
+        String first = run(sampled), again = run(sampled);
+        assertEquals(3, first.lines().filter(l -> l.startsWith("--- trace ")).count(), first);
+        assertEquals(first, again, "same seed, same traces");
+        sampled[sampled.length - 3] = "8";
+        assertTrue(!first.equals(run(sampled)), "another seed, other traces");
+
+        int[] prompt = tok.encode("Hello there", true);
+        StringBuilder idText = new StringBuilder();
+        for (int id : prompt) idText.append(idText.isEmpty() ? "" : " ").append(id);
+        String ids = run("generate", "--model", m, "--ids", idText.toString(), "--temperature", "0.9", "--max-new-tokens", "6",
+                "--seed", "5", "--backend", "scalar").strip();
+        int[] generated = java.util.Arrays.stream(ids.split(" ")).mapToInt(Integer::parseInt).toArray();
+        String text = run("generate", "--model", m, "--tokenizer", tokenizer.toString(), "--prompt", "Hello there",
+                "--temperature", "0.9", "--max-new-tokens", "6", "--seed", "5", "--backend", "scalar");
+        assertEquals(tok.decode(generated, true) + System.lineSeparator(), text);
+    }
+
+    static String run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        assertEquals(0, cli.execute(args), err.toString());
+        return out.toString();
+    }
+
     @Test
     void badIdsAndCountsAreOneLineErrors() {
         StringWriter out = new StringWriter(), err = new StringWriter();
@@ -60,5 +101,9 @@ class GenerateCommandTest {
         assertTrue(err.toString().contains("--max-new-tokens"), err.toString());
         assertEquals(2, cli.execute("generate", "--model", MODEL.toString(), "--ids", "1 2", "--greedy", "--dtype", "f64"));
         assertTrue(err.toString().contains("--dtype") && err.toString().contains("f64"), err.toString());
+        assertEquals(2, cli.execute("generate", "--model", MODEL.toString(), "--prompt", "hi"));
+        assertTrue(err.toString().contains("--tokenizer"), err.toString());
+        assertEquals(2, cli.execute("generate", "--model", MODEL.toString(), "--ids", "1 2", "--top-p", "1.5"));
+        assertTrue(err.toString().contains("top-p"), err.toString());
     }
 }
