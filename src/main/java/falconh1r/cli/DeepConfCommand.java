@@ -23,19 +23,62 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code falcon-h1r deepconf}: DeepConf test-time scaling; {@code vote} votes over recorded traces. */
+/**
+ * {@code falcon-h1r deepconf}: DeepConf test-time scaling with the model over a JSONL of problems;
+ * {@code vote} votes over recorded traces.
+ */
 @Command(name = "deepconf", mixinStandardHelpOptions = true,
-        description = "DeepConf test-time scaling (confidence-filtered voting over parallel traces).",
+        description = {"DeepConf test-time scaling (confidence-filtered voting over parallel traces).",
+            "With --model: for each problem of --data (JSONL: \"question\" (or \"problem\"/\"prompt\"), optional",
+            "\"answer\" (gold) and \"id\"), samples up to --budget traces of the chat-templated question from one",
+            "shared prefill and votes: online (warm-up traces set the threshold, later traces stop early when",
+            "their sliding-window confidence drops below it; answer = min_conf-weighted vote), offline (all",
+            "traces, then top-10% bottom-window filtered vote) or majority (all traces, plain vote). A trace's",
+            "answer is its last \\boxed{...} (deepconf's extract_answer). Writes one JSON line per problem to",
+            "--out and prints a summary. Without --model, give a subcommand (vote)."},
         subcommands = {DeepConfCommand.Vote.class})
 final class DeepConfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+    @Option(names = "--model", paramLabel = "DIR", description = "checkpoint folder")
+    Path model;
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json")
+    Path tokenizer;
+    @Option(names = "--data", paramLabel = "FILE.jsonl", description = "problems, one JSON object per line")
+    Path data;
+    @Option(names = "--out", paramLabel = "FILE.jsonl", description = "results, one JSON object per problem")
+    Path out;
+    @Option(names = "--mode", defaultValue = "online", description = "online, offline or majority (default ${DEFAULT-VALUE})")
+    String mode;
+    @Option(names = "--budget", defaultValue = "512", description = "traces per problem K (default ${DEFAULT-VALUE}, Falcon-H1R's)")
+    int budget;
+    @Option(names = "--warmup", defaultValue = "16", description = "warm-up traces (online; default ${DEFAULT-VALUE})")
+    int warmup;
+    @Option(names = "--eta", defaultValue = "10", description = "keep the top eta% (online threshold percentile 100 − eta; default ${DEFAULT-VALUE}: DeepConf-low)")
+    double eta;
+    @Option(names = "--window", defaultValue = "2048", description = "group-confidence window in tokens (default ${DEFAULT-VALUE})")
+    int window;
+    @Option(names = "--temperature", defaultValue = "0.6", description = "sampling temperature (default ${DEFAULT-VALUE})")
+    double temperature;
+    @Option(names = "--top-p", defaultValue = "0.95", description = "nucleus mass (default ${DEFAULT-VALUE})")
+    double topP;
+    @Option(names = "--max-new-tokens", defaultValue = "64000", description = "tokens per trace at most (default ${DEFAULT-VALUE}, the reference's)")
+    int maxNewTokens;
+    @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default ${DEFAULT-VALUE})")
+    long seed;
+    @picocli.CommandLine.Mixin
+    BackendOptions backend;
+    @picocli.CommandLine.Mixin
+    StorageOptions storage;
 
     @Override
-    public Integer call() {
-        spec.commandLine().getErr().println("falcon-h1r deepconf: give a subcommand (vote)");
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return UserError.EXIT_CODE;
+    public Integer call() throws Exception {
+        if (model == null) {
+            spec.commandLine().getErr().println("falcon-h1r deepconf: give --model, --tokenizer, --data and --out, or a subcommand (vote)");
+            spec.commandLine().usage(spec.commandLine().getErr());
+            return UserError.EXIT_CODE;
+        }
+        return UserError.run(spec.commandLine(), () -> DeepConfRun.run(this));
     }
 
     /** {@code falcon-h1r deepconf vote}: every voting variant of the reference over recorded traces. */

@@ -16,7 +16,7 @@ import java.security.SecureRandom;
  * part. Closing without {@link #commit()} deletes the temporary file and leaves the target as it
  * was. (safetensors itself moved to temp-then-rename after 0.7.0, huggingface/safetensors#764.)
  */
-final class AtomicFile implements AutoCloseable {
+public final class AtomicFile implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long CHUNK = 1L << 30;
 
@@ -30,6 +30,14 @@ final class AtomicFile implements AutoCloseable {
         this.temp = this.target.resolveSibling("." + target.getFileName() + "."
                 + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
         this.channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    /** Writes {@code bytes} to {@code target} atomically (a reader sees the old file or all of the new one). */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        try (AtomicFile f = new AtomicFile(target)) {
+            f.write(MemorySegment.ofArray(bytes));
+            f.commit();
+        }
     }
 
     Path target() {
