@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code falcon-h1r bench ...}: speed measurements printed as one line each. */
 @Command(name = "bench", description = "Benchmarks (see BENCHMARKS.md and bench/compare.sh).",
-        subcommands = {BenchCommand.Matmul.class, BenchCommand.Model.class})
+        subcommands = {BenchCommand.Matmul.class, BenchCommand.Model.class, BenchTracesCommand.class})
 public final class BenchCommand {
 
     @Command(name = "matmul", mixinStandardHelpOptions = true,
