@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,16 +22,66 @@ import java.util.regex.Pattern;
 final class AnswerExtractor {
     private AnswerExtractor() {}
 
-    /** Texts longer than this get no candidates (Math-Verify would hit its parsing timeout). */
-    static final int MAX_TEXT = 250_000;
-
     private enum Target { LATEX, EXPR }
 
-    private record Regex(Pattern pattern, int priority, Target target) {}
+    /**
+     * A necessary condition for a match of one regex to start at a position: finditer only tries the
+     * positions that pass, so the matches are the same and the work is less.
+     */
+    @FunctionalInterface
+    private interface Start {
+        boolean possible(String text, int at);
+    }
 
-    private record Match(MatchResult m, Map<String, Integer> groups, Target target) {}
+    /**
+     * One regex of Math-Verify's tables, with the positions where its matches can start; for the boxed
+     * regexes ({@code boxed}), only positions up to the last "\\boxed{" (every match contains one).
+     */
+    private record Regex(Pattern pattern, int priority, Target target, Start start, boolean boxed) {
+        Regex(String regex, int flags, int priority, Target target, Start start) {
+            this(Pattern.compile(regex, flags), priority, target, start, regex.contains("\\\\boxed\\{"));
+        }
+    }
 
-    private static final int FLAGS = Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNIX_LINES;
+    /** Matches of the "answer" regexes start at the word (case-insensitively, as (?i:...) matches it). */
+    private static Start word(String w) {
+        return (t, at) -> t.regionMatches(true, at, w, 0, w.length());
+    }
+
+    /** expr_with_anchors / number_with_anchors: start at the text's start, a space or '=', with a digit within 8 characters. */
+    private static boolean numberStart(String t, int at) {
+        if (at != 0 && !isSpace(t.charAt(at)) && t.charAt(at) != '=') return false;
+        for (int i = at, end = Math.min(t.length(), at + 8); i < end; i++) if (Character.isDigit(t.charAt(i))) return true;
+        return false;
+    }
+
+    /** LaTeX environments start at '$', '\\' (\[, \(, \frac), a space before '[' or a '-' before \frac. */
+    private static boolean latexStart(String t, int at) {
+        char c = t.charAt(at);
+        if (c == '$' || c == '\\') return true;
+        char next = at + 1 < t.length() ? t.charAt(at + 1) : 0;
+        return (c == '-' && next == '\\') || (next == '[' && isSpace(c));
+    }
+
+    /** A superset of what \\s matches under UNICODE_CHARACTER_CLASS. */
+    private static boolean isSpace(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
+    }
+
+    /**
+     * One match: its span, its groups' text by group number (null where a group did not take part) and
+     * the regex's group names. The strings are copied at once: Matcher.toMatchResult() would copy the
+     * whole text for every match.
+     */
+    private record Match(int start, int end, String[] values, Map<String, Integer> groups, Target target) {
+        String group(String name) {
+            Integer i = groups.get(name);
+            return i == null ? null : values[i];
+        }
+    }
+
+    /** Python's str regexes: Unicode \\d, \\s and case folding; '.' and '$' know only '\\n'. */
+    private static final int FLAGS = Pattern.UNICODE_CHARACTER_CLASS | Pattern.UNICODE_CASE | Pattern.UNIX_LINES;
 
     private static final List<Regex> LATEX = latexRegexes();
     private static final List<Regex> EXPR = exprRegexes();
@@ -48,19 +97,18 @@ final class AnswerExtractor {
     }
 
     /** parse("\boxed{" + gold + "}", (LatexExtractionConfig(),)) as verl's math_verify.compute_score calls it. */
-    static List<Candidate> parseGold(String groundTruth) {
-        return parse("\\boxed{" + groundTruth + "}", GOLD_TARGETS);
+    static List<Candidate> parseGold(String groundTruth, WorkBudget budget) {
+        return parse("\\boxed{" + groundTruth + "}", GOLD_TARGETS, budget);
     }
 
     /** parse(prediction, (ExprExtractionConfig(), LatexExtractionConfig())). */
-    static List<Candidate> parsePrediction(String prediction) {
-        return parse(prediction, PRED_TARGETS);
+    static List<Candidate> parsePrediction(String prediction, WorkBudget budget) {
+        return parse(prediction, PRED_TARGETS, budget);
     }
 
     /** extract_target_from_pred. */
-    private static List<Candidate> parse(String text, List<Regex> regexes) {
+    private static List<Candidate> parse(String text, List<Regex> regexes, WorkBudget budget) {
         List<Candidate> out = new ArrayList<>();
-        if (text.length() > MAX_TEXT) return out;
         List<Regex> sorted = new ArrayList<>(regexes);
         sorted.sort(Comparator.comparingInt(Regex::priority));
         String fallback = null;
@@ -68,10 +116,10 @@ final class AnswerExtractor {
         while (i < sorted.size()) {
             int priority = sorted.get(i).priority();
             List<Match> matches = new ArrayList<>();
-            for (; i < sorted.size() && sorted.get(i).priority() == priority; i++) findAll(sorted.get(i), text, matches);
-            matches.sort(Comparator.comparingInt((Match m) -> -m.m().end()).thenComparingInt(m -> m.m().start()));
+            for (; i < sorted.size() && sorted.get(i).priority() == priority; i++) findAll(sorted.get(i), text, matches, budget);
+            matches.sort(Comparator.comparingInt((Match m) -> -m.end()).thenComparingInt(Match::start));
             for (Match m : matches) {
-                Candidate c = m.target() == Target.LATEX ? extractLatex(m) : extractExpr(m);
+                Candidate c = m.target() == Target.LATEX ? extractLatex(m, budget) : extractExpr(m, budget);
                 if (fallback == null && !c.string().isEmpty()) fallback = c.string();
                 if (c.expr() != null) {
                     out.add(Candidate.of(c.expr()));
@@ -85,11 +133,28 @@ final class AnswerExtractor {
     }
 
     /** Every non-overlapping match, left to right (finditer). A regex that overflows the stack on hostile input stops there. */
-    private static void findAll(Regex r, String text, List<Match> into) {
-        Matcher m = r.pattern().matcher(text);
+    private static void findAll(Regex r, String text, List<Match> into, WorkBudget budget) {
+        Matcher m = r.pattern().matcher(budget.view(text));
+        m.useTransparentBounds(true).useAnchoringBounds(false);
         Map<String, Integer> groups = r.pattern().namedGroups();
+        int n = text.length();
+        int last = r.boxed() ? text.lastIndexOf("\\boxed{") : n - 1;
+        budget.spend(n / 8 + 1);                       // the position scan below (cheap next to regex work)
         try {
-            while (m.find()) into.add(new Match(m.toMatchResult(), groups, r.target()));
+            for (int at = 0; at <= last; at++) {
+                if (!r.start().possible(text, at)) continue;
+                budget.spend(4);                       // resetting the matcher's groups
+                m.region(at, n);
+                if (!m.lookingAt()) continue;
+                String[] values = new String[m.groupCount() + 1];
+                for (int g = 1; g < values.length; g++) {
+                    if (m.start(g) < 0) continue;
+                    budget.spend(m.end(g) - m.start(g));
+                    values[g] = text.substring(m.start(g), m.end(g));
+                }
+                into.add(new Match(m.start(), m.end(), values, groups, r.target()));
+                at = Math.max(at, m.end() - 1);
+            }
         } catch (StackOverflowError e) {
             // Java's regex engine recurses per repetition; Python's does not. Matches found so far stand.
         }
@@ -98,18 +163,18 @@ final class AnswerExtractor {
     // ---- extraction ---------------------------------------------------------------------------------
 
     /** extract_latex: the first_ and nextN_ LaTeX groups, normalised and parsed; several parsed ones form a FiniteSet. */
-    private static Candidate extractLatex(Match match) {
+    private static Candidate extractLatex(Match match, WorkBudget budget) {
         List<MathExpr> exprs = new ArrayList<>();
         List<String> strings = new ArrayList<>();
         for (String prefix : new String[] {"first", "next1", "next2", "next3", "next4", "next5"}) {
             String name = firstGroup(match, prefix + "latex");
             if (name == null) continue;
-            String latex = match.m().group(name);
+            String latex = match.group(name);
             String kind = name.substring(prefix.length());
-            String percent = match.groups().containsKey(prefix + "percent") ? match.m().group(prefix + "percent") : null;
-            String normalized = LatexNormalizer.normalize(latex, kind.equals("latexBoxed") ? LatexNormalizer.Boxed.LAST : LatexNormalizer.Boxed.ALL);
+            String percent = match.group(prefix + "percent");
+            String normalized = LatexNormalizer.normalize(latex, kind.equals("latexBoxed") ? LatexNormalizer.Boxed.LAST : LatexNormalizer.Boxed.ALL, budget);
             strings.add(normalized);
-            MathExpr parsed = parseLatex(normalized);
+            MathExpr parsed = parseLatex(normalized, budget);
             if (parsed != null && percent != null && !percent.isEmpty()) parsed = new Percent(parsed);
             exprs.add(parsed);
         }
@@ -131,7 +196,7 @@ final class AnswerExtractor {
         int bestIndex = Integer.MAX_VALUE;
         for (Map.Entry<String, Integer> g : match.groups().entrySet()) {
             if (!g.getKey().startsWith(prefix) || g.getValue() >= bestIndex) continue;
-            String v = match.m().group(g.getValue());
+            String v = match.values()[g.getValue()];
             if (v != null && !v.isEmpty()) {
                 best = g.getKey();
                 bestIndex = g.getValue();
@@ -143,17 +208,18 @@ final class AnswerExtractor {
     private static final Pattern EQUATION_SPLIT = Pattern.compile("(?<!\\\\|<|!|>)=");
 
     /** parse_latex_cached: the whole LaTeX, else (when it has no ',' or ';') the part after its last '='. */
-    static MathExpr parseLatex(String latex) {
-        MathExpr e = LatexParser.parse(latex);
+    static MathExpr parseLatex(String latex, WorkBudget budget) {
+        MathExpr e = LatexParser.parse(latex, budget);
         if (e != null || latex.contains(",") || latex.contains(";")) return e;
-        List<String> parts = List.of(EQUATION_SPLIT.split(latex, -1));
-        return parts.size() > 2 ? LatexParser.parse(parts.getLast()) : null;
+        List<String> parts = List.of(EQUATION_SPLIT.split(budget.view(latex), -1));
+        return parts.size() > 2 ? LatexParser.parse(parts.getLast(), budget) : null;
     }
 
     /** extract_expr: a number (thousands separators dropped, ',' as decimal point, percent) or a plain expression. */
-    private static Candidate extractExpr(Match match) {
+    private static Candidate extractExpr(Match match, WorkBudget budget) {
         String integer = firstNumberGroup(match, "integer"), decimal = firstNumberGroup(match, "decimal");
-        boolean percent = match.groups().containsKey("percent") && match.m().group("percent") != null && !match.m().group("percent").isEmpty();
+        String percentText = match.group("percent");
+        boolean percent = percentText != null && !percentText.isEmpty();
         if (!integer.isEmpty() || !decimal.isEmpty()) {
             integer = integer.replace(",", "").replace(" ", "");
             int k = 0;
@@ -165,16 +231,15 @@ final class AnswerExtractor {
             if (number != null && percent) number = new Percent(number);
             return new Candidate(number, numberStr);
         }
-        String expr = match.groups().containsKey("expr") && match.m().group("expr") != null ? match.m().group("expr") : "";
+        String expr = match.group("expr") != null ? match.group("expr") : "";
         if (expr.isEmpty()) return new Candidate(null, "");
-        return new Candidate(PyExprParser.parse(expr.replace("\n", " ").replace("^", "**")), expr);
+        budget.spend(expr.length());
+        return new Candidate(PyExprParser.parse(expr.replace("\n", " ").replace("^", "**"), budget), expr);
     }
 
     private static String firstNumberGroup(Match match, String prefix) {
         for (int k = 1; k <= 3; k++) {
-            String name = prefix + k;
-            if (!match.groups().containsKey(name)) continue;
-            String v = match.m().group(name);
+            String v = match.group(prefix + k);
             if (v != null && !v.isEmpty()) return v;
         }
         return "";
@@ -227,15 +292,15 @@ final class AnswerExtractor {
         String envs = "(?:" + latexEnvPattern("first", false) + next + ")";
         List<Regex> out = new ArrayList<>();
         int flags = FLAGS | Pattern.DOTALL;
-        out.add(new Regex(Pattern.compile("(?i:final answer is)\\:?\\s*" + envs + "\\.?\\s?I hope", flags), 0, Target.LATEX));
-        out.add(new Regex(Pattern.compile("(?i:final answer.{0,100}?)\\s+is\\:?\\s*" + envs, flags), 50, Target.LATEX));
-        out.add(new Regex(Pattern.compile("(?i:answer):.{0,50}?" + envs, flags), 100, Target.LATEX));
-        out.add(new Regex(Pattern.compile("(?i:answer).{0,50}?" + envs, flags), 200, Target.LATEX));
-        out.add(new Regex(Pattern.compile(envs, flags), 300, Target.LATEX));
+        out.add(new Regex("(?i:final answer is)\\:?\\s*" + envs + "\\.?\\s?I hope", flags, 0, Target.LATEX, word("final answer is")));
+        out.add(new Regex("(?i:final answer.{0,100}?)\\s+is\\:?\\s*" + envs, flags, 50, Target.LATEX, word("final answer")));
+        out.add(new Regex("(?i:answer):.{0,50}?" + envs, flags, 100, Target.LATEX, word("answer")));
+        out.add(new Regex("(?i:answer).{0,50}?" + envs, flags, 200, Target.LATEX, word("answer")));
+        out.add(new Regex(envs, flags, 300, Target.LATEX, AnswerExtractor::latexStart));
         StringBuilder boxedNext = new StringBuilder();
         for (int i = 1; i <= 5; i++) boxedNext.append("\\s*(?:\\s*(?:,?and|,?or|,)\\s*").append(latexEnvPattern("next" + i, true)).append(")?");
-        out.add(new Regex(Pattern.compile(latexEnvPattern("first", true) + boxedNext, flags), 50, Target.LATEX));
-        out.add(new Regex(Pattern.compile("(?<firstlatexBoxed>\\\\boxed\\{.+\\})", flags), 50, Target.LATEX));
+        out.add(new Regex(latexEnvPattern("first", true) + boxedNext, flags, 50, Target.LATEX, AnswerExtractor::latexStart));
+        out.add(new Regex("(?<firstlatexBoxed>\\\\boxed\\{.+\\})", flags, 50, Target.LATEX, word("\\boxed{")));
         return out;
     }
 
@@ -256,12 +321,12 @@ final class AnswerExtractor {
         String numberWithAnchors = "(?:" + prefix + currency + "?" + number + ")";
         String exprOrNumber = "(?:" + exprWithAnchors + "|" + numberWithAnchors + ")";
         List<Regex> out = new ArrayList<>();
-        out.add(new Regex(Pattern.compile("(?i:final answer is)\\:?\\s*" + exprOrNumber + "\\.?\\s?I hope", FLAGS), 0, Target.EXPR));
-        out.add(new Regex(Pattern.compile("(?i:final answer.{0,100}?)\\s+is\\:?" + exprOrNumber, FLAGS), 50, Target.EXPR));
-        out.add(new Regex(Pattern.compile("(?i:answer):(?:.{0,100}=\\s*|.{0,50}?)" + exprOrNumber + "(?!\\s*=)", FLAGS), 100, Target.EXPR));
-        out.add(new Regex(Pattern.compile("(?i:answer)(?:.{0,100}=\\s*|.{0,50}?)" + exprOrNumber + "(?!\\s*=)", FLAGS), 200, Target.EXPR));
-        out.add(new Regex(Pattern.compile(exprWithAnchors, FLAGS), 300, Target.EXPR));
-        out.add(new Regex(Pattern.compile(numberWithAnchors, FLAGS), 300, Target.EXPR));
+        out.add(new Regex("(?i:final answer is)\\:?\\s*" + exprOrNumber + "\\.?\\s?I hope", FLAGS, 0, Target.EXPR, word("final answer is")));
+        out.add(new Regex("(?i:final answer.{0,100}?)\\s+is\\:?" + exprOrNumber, FLAGS, 50, Target.EXPR, word("final answer")));
+        out.add(new Regex("(?i:answer):(?:.{0,100}=\\s*|.{0,50}?)" + exprOrNumber + "(?!\\s*=)", FLAGS, 100, Target.EXPR, word("answer")));
+        out.add(new Regex("(?i:answer)(?:.{0,100}=\\s*|.{0,50}?)" + exprOrNumber + "(?!\\s*=)", FLAGS, 200, Target.EXPR, word("answer")));
+        out.add(new Regex(exprWithAnchors, FLAGS, 300, Target.EXPR, AnswerExtractor::numberStart));
+        out.add(new Regex(numberWithAnchors, FLAGS, 300, Target.EXPR, AnswerExtractor::numberStart));
         return out;
     }
 }

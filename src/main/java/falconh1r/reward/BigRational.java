@@ -70,6 +70,10 @@ record BigRational(BigInteger num, BigInteger den) implements Comparable<BigRati
         return num.signum();
     }
 
+    BigRational abs() {
+        return num.signum() < 0 ? negate() : this;
+    }
+
     BigRational negate() {
         return new BigRational(num.negate(), den);
     }

@@ -19,7 +19,7 @@ final class LatexLexer {
         L_BRACE, R_BRACE, L_BRACE_VISUAL, R_BRACE_VISUAL, L_BRACE_CMD, R_BRACE_CMD, L_BRACKET, R_BRACKET, L_BRACK, R_BRACK,
         PHANTOM, BOXED, BAR, L_VERT, R_VERT, VERT, NORM, L_ANGLE, R_ANGLE, L_FLOOR, R_FLOOR, L_CEIL, R_CEIL,
         FUNC_LIM, FUNC_INT, FUNC_SUM, FUNC_PROD, FUNC, FUNC_SQRT, FUNC_MULTI, KEYWORD, CMD_TIMES, CMD_CDOT, CMD_DIV,
-        CMD_FRAC, CMD_BINOM, CMD_CHOOSE, CMD_MOD, CMD_OPERATORNAME, MATRIX, AMPERSAND, ROW_SEP, UNDERSCORE, CARET, COLON,
+        CMD_FRAC, CMD_BINOM, CMD_CHOOSE, CMD_MOD, CMD_OPERATORNAME, MATRIX_START, MATRIX_END, ARRAY_START, ARRAY_END, DET, AMPERSAND, ROW_SEP, UNDERSCORE, CARET, COLON,
         SEMICOLON, COMMA, PERIOD, DIFFERENTIAL, EXP_E, E_NOTATION_E, LETTER, NUMBER, E_NOTATION, IN, ASSIGNMENT, EQUAL,
         APPROX, LT, LTE, GT, GTE, UNEQUAL, BANG, PERCENT_NUMBER, GREEK, OTHER_SYMBOL, SYMBOL, SET, SET_EMPTY, ACCENT,
         UNION, INTERSECTION, SET_MINUS, PLUS_MINUS, SUBSET, SUPSET, NOTIN, EOF
@@ -127,7 +127,12 @@ final class LatexLexer {
         lit(Kind.KEYWORD, null, "\\mathit");
         lit(Kind.CMD_OPERATORNAME, null, "\\operatorname");
         lit(Kind.KEYWORD, null, "matrix", "pmatrix", "bmatrix", "vmatrix");
-        for (String t : new String[] {"matrix", "pmatrix", "bmatrix", "vmatrix", "array"}) lit(Kind.MATRIX, null, "\\begin{" + t + "}", "\\end{" + t + "}");
+        for (String t : new String[] {"matrix", "pmatrix", "bmatrix"}) {
+            lit(Kind.MATRIX_START, null, "\\begin{" + t + "}");
+            lit(Kind.MATRIX_END, null, "\\end{" + t + "}");
+        }
+        lit(Kind.ARRAY_END, null, "\\end{array}");
+        lit(Kind.DET, null, "\\begin{vmatrix}", "\\end{vmatrix}");
         lit(Kind.AMPERSAND, null, "&");
         lit(Kind.ROW_SEP, null, "\\\\");
         lit(Kind.UNDERSCORE, null, "_");
@@ -235,6 +240,15 @@ final class LatexLexer {
                     bestLen = d - i;
                     skip = false;
                     best = new Token(Kind.DIFFERENTIAL, s.substring(i, d), null);
+                }
+            }
+            if (c == '\\' && s.startsWith("\\begin{array}{", i)) {
+                int j = i + "\\begin{array}{".length();
+                while (j < n && "clr".indexOf(s.charAt(j)) >= 0) j++;
+                if (j < n && s.charAt(j) == '}' && j + 1 - i > bestLen) {
+                    bestLen = j + 1 - i;
+                    skip = false;
+                    best = new Token(Kind.ARRAY_START, s.substring(i, j + 1), null);
                 }
             }
             if (c == '\\') {

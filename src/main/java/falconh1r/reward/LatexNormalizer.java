@@ -40,6 +40,8 @@ final class LatexNormalizer {
         "s .", "metre", "meter", "inch",
     };
     private static final Pattern UNITS_RE = p("(\\d|\\}|\\s)\\s*(?:(?:" + String.join("|", UNITS) + ")(?:s|es)?)\\s*$");
+    /** The unit part alone: UNITS_RE can only match a text whose last 40 non-space characters end this way. */
+    private static final Pattern UNITS_TAIL = p("(?:" + String.join("|", UNITS) + ")(?:s|es)?\\s*$");
 
     private static final Pattern TO_REMOVE = p("\\\\mathrm\\{th\\}|\\\\!\\s*|\\\\text\\s*\\{\\s*\\}|\\\\text\\s*\\{\\s*\\}|\\\\\\$|\\$|(?<!\\\\)[\"']|\\\\displaystyle");
 
@@ -90,31 +92,32 @@ final class LatexNormalizer {
     private static final Pattern CANONICAL_INT = p("-?(?:0|[1-9][0-9]*)");
 
     /** normalize_latex(text, config) for Math-Verify's LatexExtractionConfig with the given boxed mode. */
-    static String normalize(String text, Boxed boxed) {
-        text = extractBoxedContent(text, boxed);
+    static String normalize(String text, Boxed boxed, WorkBudget budget) {
+        budget.spend(16L * text.length());   // the literal replacements below, each one pass
+        text = extractBoxedContent(text, boxed, budget);
         // basic_latex
         text = text.replace("\\mathrm{T}", "T");
         text = text.replace("\\mathrm{d}", "d").replace("{\\rm d}", "d");
         text = text.replace("\\left[\\begin{matrix}", "\\begin{bmatrix}").replace("\\end{matrix}\\right]", "\\end{bmatrix}");
-        text = LEFT.matcher(text).replaceAll("$1");
-        text = RIGHT.matcher(text).replaceAll("$1");
-        text = PERMUTATION.matcher(text).replaceAll("\\\\frac{($1)!}{(($1)-($2))!}");
-        text = TO_REMOVE.matcher(text).replaceAll("");
-        text = replaceInLatex(text);
+        text = LEFT.matcher(budget.view(text)).replaceAll("$1");
+        text = RIGHT.matcher(budget.view(text)).replaceAll("$1");
+        text = PERMUTATION.matcher(budget.view(text)).replaceAll("\\\\frac{($1)!}{(($1)-($2))!}");
+        text = TO_REMOVE.matcher(budget.view(text)).replaceAll("");
+        text = replaceInLatex(text, budget);
         text = text.replace("\n", " ").replace("\t", " ");
-        if (!text.contains("matrix")) text = COMMAND_SLASH_FIX.matcher(text).replaceAll("\\\\");
+        if (!text.contains("matrix")) text = COMMAND_SLASH_FIX.matcher(budget.view(text)).replaceAll("\\\\");
         // units
-        String stripped = strip(UNIT_SUPERSCRIPT.matcher(text).replaceAll(""));
+        String stripped = strip(UNIT_SUPERSCRIPT.matcher(budget.view(text)).replaceAll(""));
         if (!stripped.isEmpty() && !stripped.equals(text)) text = stripped;
-        for (int k = 0; k < 2; k++) {
-            String t = UNITS_RE.matcher(text).replaceAll("$1");
+        for (int k = 0; k < 2 && endsWithUnit(text); k++) {
+            String t = UNITS_RE.matcher(budget.view(text)).replaceAll("$1");
             if (!t.isEmpty() && !t.equals(text)) text = t;
         }
         // nits
         if (!text.isEmpty() && text.charAt(0) == '.') text = "0" + text;
         if (text.equals("0.5")) text = "\\frac{1}{2}";
         // malformed_operators
-        for (int i = 0; i < MALFORMED.length; i++) text = MALFORMED[i].matcher(text).replaceAll(MALFORMED_REPLACEMENT[i]);
+        for (int i = 0; i < MALFORMED.length; i++) text = MALFORMED[i].matcher(budget.view(text)).replaceAll(MALFORMED_REPLACEMENT[i]);
         text = text.replace(" sqrt", "\\sqrt");
         text = fixSqrt(text);
         text = fixFracs(text);
@@ -122,8 +125,15 @@ final class LatexNormalizer {
         return strip(text);
     }
 
-    private static String replaceInLatex(String text) {
-        Matcher m = TO_REPLACE_RE.matcher(text);
+    /** A cheap necessary condition for UNITS_RE: a unit word just before the trailing spaces (units are under 20 characters). */
+    private static boolean endsWithUnit(String text) {
+        int end = text.length();
+        while (end > 0 && isSpace(text.charAt(end - 1))) end--;
+        return UNITS_TAIL.matcher(text).region(Math.max(0, end - 40), text.length()).find();
+    }
+
+    private static String replaceInLatex(String text, WorkBudget budget) {
+        Matcher m = TO_REPLACE_RE.matcher(budget.view(text));
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             int g = 0;
@@ -139,13 +149,14 @@ final class LatexNormalizer {
      * keeps the last one plus earlier ones that sit close to it (between text under 10 characters, or
      * under 70 with a separator and different content); "all" keeps every one; joined by commas.
      */
-    static String extractBoxedContent(String text, Boxed mode) {
+    static String extractBoxedContent(String text, Boxed mode, WorkBudget budget) {
         List<String> results = new ArrayList<>();
         int currentPos = text.length();
         int lastBoxedStart = -1;
         int maxPos = text.length();
         while (true) {
             // Python's rfind(sub, 0, currentPos): the whole match lies before currentPos
+            budget.spend(currentPos);                                       // the two reverse searches
             int boxedIdx = text.lastIndexOf("\\boxed", currentPos - 6);
             int fboxIdx = text.lastIndexOf("\\fbox", currentPos - 5);
             if (boxedIdx < 0 && fboxIdx < 0) break;
@@ -155,13 +166,14 @@ final class LatexNormalizer {
             if (next >= maxPos) break;
             if (text.charAt(next) == '{') {
                 int end = closingBrace(text, next, maxPos);
+                budget.spend((end < 0 ? maxPos : end) - next);
                 if (end < 0) {
                     if (results.isEmpty()) results.add(text.substring(next));
                     break;
                 }
                 String content = strip(text.substring(next + 1, end));
                 if (mode == Boxed.LAST && lastBoxedStart >= 0
-                        && !shouldExtractBoxed(text, content, results.isEmpty() ? "" : results.getLast(), end, lastBoxedStart)) {
+                        && !shouldExtractBoxed(text, content, results.isEmpty() ? "" : results.getLast(), end, lastBoxedStart, budget)) {
                     break;
                 }
                 results.add(content);
@@ -188,9 +200,10 @@ final class LatexNormalizer {
         return -1;
     }
 
-    private static boolean shouldExtractBoxed(String text, String boxed, String nextBoxed, int boxedEnd, int nextBoxedStart) {
+    private static boolean shouldExtractBoxed(String text, String boxed, String nextBoxed, int boxedEnd, int nextBoxedStart, WorkBudget budget) {
         String between = boxedEnd + 1 <= nextBoxedStart ? text.substring(boxedEnd + 1, nextBoxedStart) : "";
         if (between.length() < 10) return true;
+        budget.spend(boxed.length());
         return !nextBoxed.equals(boxed) && between.length() < 70 && SEPARATOR.matcher(between).find();
     }
 

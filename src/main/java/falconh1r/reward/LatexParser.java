@@ -55,19 +55,22 @@ final class LatexParser {
     private static final Pattern COMMA_NUMBER = Pattern.compile("^\\s*-?\\d{1,3}(,\\d{3})+(\\.\\d+)?\\s*$");
 
     private final List<Token> tokens;
+    private final WorkBudget budget;
     private int pos;
     private int depth;
     private int steps;
 
-    private LatexParser(List<Token> tokens) {
+    private LatexParser(List<Token> tokens, WorkBudget budget) {
         this.tokens = tokens;
+        this.budget = budget;
     }
 
     /** The parsed expression, or null where latex2sympy raises (or the work bound is hit). */
-    static MathExpr parse(String latex) {
+    static MathExpr parse(String latex, WorkBudget budget) {
         try {
-            if (COMMA_NUMBER.matcher(latex).matches()) return convertNumber(latex);
-            LatexParser p = new LatexParser(LatexLexer.tokenize(latex, MAX_TOKENS));
+            if (COMMA_NUMBER.matcher(budget.view(latex)).matches()) return convertNumber(latex);
+            budget.spend(latex.length());
+            LatexParser p = new LatexParser(LatexLexer.tokenize(latex, MAX_TOKENS), budget);
             return p.math();
         } catch (Fail | ArithmeticException e) {
             return null;
@@ -440,7 +443,7 @@ final class LatexParser {
     private boolean startsPostfix(Kind k) {
         return switch (k) {
             case L_PAREN, L_GROUP, L_BRACE, L_BRACKET, L_BRACE_VISUAL, L_BRACE_CMD, L_BRACK, PHANTOM, BOXED, BAR, L_VERT, VERT,
-                 L_FLOOR, L_CEIL, FUNC, FUNC_SQRT, EXP_E, LETTER, GREEK, OTHER_SYMBOL, ACCENT, SYMBOL, NUMBER, PERCENT_NUMBER,
+                 L_FLOOR, L_CEIL, FUNC, FUNC_SQRT, EXP_E, MATRIX_START, ARRAY_START, LETTER, GREEK, OTHER_SYMBOL, ACCENT, SYMBOL, NUMBER, PERCENT_NUMBER,
                  E_NOTATION, E_NOTATION_E, DIFFERENTIAL, CMD_FRAC, CMD_BINOM -> true;
             default -> false;
         };
@@ -564,6 +567,9 @@ final class LatexParser {
                 case FUNC -> {
                     return namedFunction();
                 }
+                case MATRIX_START, ARRAY_START -> {
+                    return matrix(t.kind() == Kind.MATRIX_START ? Kind.MATRIX_END : Kind.ARRAY_END);
+                }
                 case FUNC_SQRT -> {
                     pos++;
                     MathExpr root = null;
@@ -603,6 +609,33 @@ final class LatexParser {
         } finally {
             depth--;
         }
+    }
+
+    /** matrix: rows of '&'-separated exprs, separated by '\\\\' (a trailing one allowed); rows of one length. */
+    private MathExpr matrix(Kind end) {
+        pos++;
+        List<MathExpr> entries = new ArrayList<>();
+        int rows = 0, cols = -1;
+        while (true) {
+            int n = 0;
+            while (true) {
+                entries.add(expr());
+                n++;
+                if (peek() != Kind.AMPERSAND) break;
+                pos++;
+            }
+            if (cols >= 0 && n != cols) throw Fail.INSTANCE;
+            cols = n;
+            rows++;
+            if (peek() == Kind.ROW_SEP) {
+                pos++;
+                if (peek() == end) break;
+                continue;
+            }
+            break;
+        }
+        expect(end);
+        return new MathExpr.Matrix(rows, cols, entries);
     }
 
     private MathExpr group(Kind close) {
@@ -720,7 +753,7 @@ final class LatexParser {
         if (wrapped) expect(Kind.R_BRACE);
         for (String a : PyStrings.split(text(argsStart, argsEnd), ",")) {
             if (a.isEmpty()) continue;
-            MathExpr parsed = parse(a);
+            MathExpr parsed = parse(a, budget);
             if (parsed == null) throw Fail.INSTANCE;
             args.add(parsed);
         }
@@ -939,6 +972,7 @@ final class LatexParser {
     }
 
     private void enter() {
+        budget.spend(1);
         if (++depth > MAX_DEPTH || ++steps > MAX_STEPS) {
             depth--;
             throw Fail.INSTANCE;

@@ -70,6 +70,9 @@ sealed interface MathExpr {
 
     record Union(List<MathExpr> sets) implements MathExpr {}
 
+    /** A sympy Matrix, row-major entries [rows * cols]. */
+    record Matrix(int rows, int cols, List<MathExpr> entries) implements MathExpr {}
+
     /** sympy's EmptySet and Reals. */
     enum NamedSet implements MathExpr { EMPTY, REALS }
 
@@ -92,6 +95,7 @@ sealed interface MathExpr {
             case Tuple t -> t.elements();
             case Interval i -> List.of(i.start(), i.end());
             case Union u -> u.sets();
+            case Matrix m -> m.entries();
             case Num n -> List.of();
             case Sym s -> List.of();
             case Const c -> List.of();

@@ -34,14 +34,15 @@ public final class MathReward {
     /** Tier 2: verl math_verify.compute_score(prediction, gold) == 1. */
     public static boolean tier2(String gold, String prediction) {
         check(gold, prediction);
+        WorkBudget budget = new WorkBudget(WorkBudget.DEFAULT_UNITS);
         try {
-            List<Candidate> golds = AnswerExtractor.parseGold(gold);
+            List<Candidate> golds = AnswerExtractor.parseGold(gold, budget);
             if (golds.isEmpty()) return false;
-            List<Candidate> preds = AnswerExtractor.parsePrediction(prediction);
+            List<Candidate> preds = AnswerExtractor.parsePrediction(prediction, budget);
             for (Candidate p : preds) for (Candidate g : golds) if (MathVerify.verify(g, p)) return true;
             return false;
         } catch (RuntimeException | StackOverflowError e) {
-            return false;   // compute_score: "except Exception" scores 0
+            return false;   // a spent WorkBudget is Math-Verify's timeout; compute_score maps both (and any error) to 0
         }
     }
 

@@ -104,7 +104,22 @@ final class MathVerify {
         if (isRelation(gold) && isRelation(pred)) return compareRelational(gold, pred);
         if (isSetOrTuple(gold) || isSetOrTuple(pred)) return compareSets(gold, pred);
         if (gold instanceof Sym || pred instanceof Sym) return compareSymbols(gold, pred);
+        if (Matrices.containsMatrix(gold) || Matrices.containsMatrix(pred)) return compareMatrices(gold, pred);
         return numericEq(gold, pred) || symbolicEq(gold, pred);
+    }
+
+    /** numeric_eq of two matrices (same shape, every entry numeric_eq), else simplify(a - b).is_zero_matrix. */
+    private static boolean compareMatrices(MathExpr gold, MathExpr pred) {
+        MathExpr.Matrix a = Matrices.value(gold), b = Matrices.value(pred);
+        if (a == null || b == null || a.rows() != b.rows() || a.cols() != b.cols()) return false;
+        boolean numeric = true, symbolic = true;
+        for (int i = 0; i < a.entries().size(); i++) {
+            MathExpr x = a.entries().get(i), y = b.entries().get(i);
+            numeric = numeric && numericEq(x, y);
+            symbolic = symbolic && symbolicEq(x, y);
+            if (!numeric && !symbolic) return false;
+        }
+        return true;
     }
 
     // ---- relations ----------------------------------------------------------------------------------
@@ -185,47 +200,66 @@ final class MathVerify {
         return (g.op() == p.op() && ratio > 0) || (g.op().inverse() == p.op() && ratio < 0);
     }
 
-    /** The set a relation in one symbol describes (relation.as_set()), or null. */
+    /**
+     * relation.as_set() (after unwrap_fcs, which turns f(x) into a symbol) for relations between one
+     * symbol, or its absolute value, and a number; an And intersects; null otherwise.
+     */
     private static MathExpr asSet(MathExpr rel) {
+        rel = unwrapFunctions(rel);
         List<Rel> rels = rel instanceof And a ? a.rels() : List.of((Rel) rel);
-        Set<String> syms = Values.freeSymbols(rel);
-        if (syms.size() != 1) return null;
+        if (Values.freeSymbols(rel).size() != 1) return null;
         MathExpr current = NamedSet.REALS;
         for (Rel r : rels) {
             MathExpr s = relSet(r);
-            if (s == null) return null;
-            current = intersect(current, s);
-            if (current == null) return null;
+            if (s == null || (current = SetValues.intersect(current, s)) == null) return null;
         }
         return current;
     }
 
-    private static MathExpr relSet(Rel r) {
-        boolean symLeft = r.lhs() instanceof Sym && Values.freeSymbols(r.rhs()).isEmpty();
-        boolean symRight = r.rhs() instanceof Sym && Values.freeSymbols(r.lhs()).isEmpty();
-        if (!symLeft && !symRight) return null;
-        MathExpr c = symLeft ? r.rhs() : r.lhs();
-        Op op = symLeft ? r.op() : r.op().inverse();
-        if (op == null) op = Op.NE;
-        return switch (op) {
-            case EQ -> new FiniteSet(List.of(c));
-            case LT -> new Interval(Const.NEG_INF, c, true, true);
-            case LE -> new Interval(Const.NEG_INF, c, true, false);
-            case GT -> new Interval(c, Const.INF, true, true);
-            case GE -> new Interval(c, Const.INF, false, true);
-            case NE -> new Union(List.of(new Interval(Const.NEG_INF, c, true, true), new Interval(c, Const.INF, true, true)));
+    /** unwrap_fcs: an undefined function f(x) becomes the symbol f_x. */
+    private static MathExpr unwrapFunctions(MathExpr e) {
+        return switch (e) {
+            case Func f when f.undefined() -> {
+                StringBuilder name = new StringBuilder(f.name());
+                for (MathExpr a : f.args()) {
+                    if (!(a instanceof Sym s)) yield e;
+                    name.append('_').append(s.name());
+                }
+                yield new Sym(name.toString());
+            }
+            case Rel r -> new Rel(r.op(), unwrapFunctions(r.lhs()), unwrapFunctions(r.rhs()));
+            case And a -> new And(a.rels().stream().map(r -> (Rel) unwrapFunctions(r)).toList());
+            default -> e;
         };
     }
 
-    private static MathExpr intersect(MathExpr a, MathExpr b) {
-        if (a == NamedSet.REALS) return b;
-        if (a instanceof Interval x && b instanceof Interval y) {
-            int lo = Values.compareNumeric(x.start(), y.start()), hi = Values.compareNumeric(x.end(), y.end());
-            if (lo == Integer.MIN_VALUE || hi == Integer.MIN_VALUE) return null;
-            MathExpr start = lo > 0 ? x.start() : y.start(), end = hi < 0 ? x.end() : y.end();
-            boolean lOpen = lo > 0 ? x.leftOpen() : lo < 0 ? y.leftOpen() : x.leftOpen() || y.leftOpen();
-            boolean rOpen = hi < 0 ? x.rightOpen() : hi > 0 ? y.rightOpen() : x.rightOpen() || y.rightOpen();
-            return new Interval(start, end, lOpen, rOpen);
+    /** The reals where x op c holds, for x a symbol or |symbol| on either side and c a number. */
+    private static MathExpr relSet(Rel r) {
+        boolean left = Values.freeSymbols(r.rhs()).isEmpty();
+        MathExpr x = left ? r.lhs() : r.rhs(), c = left ? r.rhs() : r.lhs();
+        Op op = left ? r.op() : r.op() == Op.NE ? Op.NE : r.op().inverse();
+        if (!Values.freeSymbols(c).isEmpty() || !Double.isFinite(Values.approx(c))) return null;
+        MathExpr neg = LatexParser.unaryMinus(c);
+        if (x instanceof Sym) {
+            return switch (op) {
+                case EQ -> new FiniteSet(List.of(c));
+                case LT -> new Interval(Const.NEG_INF, c, true, true);
+                case LE -> new Interval(Const.NEG_INF, c, true, false);
+                case GT -> new Interval(c, Const.INF, true, true);
+                case GE -> new Interval(c, Const.INF, false, true);
+                case NE -> new Union(List.of(new Interval(Const.NEG_INF, c, true, true), new Interval(c, Const.INF, true, true)));
+            };
+        }
+        if (x instanceof Func f && f.name().equals("abs") && !f.undefined() && f.args().getFirst() instanceof Sym) {
+            if (Values.approx(c) < 0) return op == Op.GT || op == Op.GE || op == Op.NE ? NamedSet.REALS : NamedSet.EMPTY;
+            return switch (op) {
+                case EQ -> new FiniteSet(List.of(neg, c));
+                case LT -> new Interval(neg, c, true, true);
+                case LE -> new Interval(neg, c, false, false);
+                case GT -> new Union(List.of(new Interval(Const.NEG_INF, neg, true, true), new Interval(c, Const.INF, true, true)));
+                case GE -> new Union(List.of(new Interval(Const.NEG_INF, neg, true, false), new Interval(c, Const.INF, false, true)));
+                case NE -> null;
+            };
         }
         return null;
     }
@@ -339,7 +373,23 @@ final class MathVerify {
             String b = p.name().length() > 1 ? p.name().toLowerCase() : p.name();
             return a.equals(b);
         }
-        return structEq(gold, pred);
+        String g = str(gold), p = str(pred);
+        return g != null && g.equals(p);
+    }
+
+    /** sympy's str() for the atoms compare_symbols meets ("6" for both Symbol('6') and Integer(6)); null for the rest. */
+    private static String str(MathExpr e) {
+        return switch (e) {
+            case Sym s -> s.name();
+            case Num n when !n.isFloat() -> n.value().toString();
+            case Const c -> switch (c) {
+                case PI -> "pi";
+                case E -> "E";
+                case INF -> "oo";
+                case NEG_INF -> "-oo";
+            };
+            default -> null;
+        };
     }
 
     private static String concatSymbols(Mul m) {
@@ -387,16 +437,16 @@ final class MathVerify {
      */
     private static boolean evalfZero(MathExpr a, MathExpr b) {
         if (!numeric(a) || !numeric(b)) return false;
+        BigRational ea = Values.exact(a), eb = Values.exact(b);
+        if (ea != null && eb != null) return ea.compareTo(eb) == 0;
         BigRational x = Values.binaryExact(a), y = Values.binaryExact(b);
         if (x != null && y != null) {
-            BigRational diff = x.subtract(y);
-            if (diff == null) return false;
-            if (diff.signum() == 0) return true;
-            double scale = Math.max(Math.abs(x.toDouble()), Math.abs(y.toDouble()));
-            return Math.abs(diff.toDouble()) <= 0x1p-56 * scale;
+            BigRational diff = x.subtract(y), scale = x.abs().compareTo(y.abs()) > 0 ? x.abs() : y.abs();
+            BigRational tol = scale.multiply(BigRational.of(java.math.BigInteger.ONE, java.math.BigInteger.ONE.shiftLeft(56)));
+            return diff != null && tol != null && diff.abs().compareTo(tol) <= 0;
         }
         double u = Values.approx(a), v = Values.approx(b);
-        return Double.isFinite(u) && Double.isFinite(v) && close(u, v);
+        return close(u, v);
     }
 
     /**
@@ -410,8 +460,8 @@ final class MathVerify {
         syms.addAll(Values.freeSymbols(b));
         if (syms.isEmpty()) {
             Values.V x = Values.eval(a), y = Values.eval(b);
-            if (x.kind() == Values.Kind.NONE || y.kind() == Values.Kind.NONE || !Double.isFinite(x.d()) || !Double.isFinite(y.d())) return false;
             if (x.kind() == Values.Kind.EXACT && y.kind() == Values.Kind.EXACT) return x.q().compareTo(y.q()) == 0;
+            if (x.kind() == Values.Kind.NONE || y.kind() == Values.Kind.NONE || !Double.isFinite(x.d()) || !Double.isFinite(y.d())) return false;
             if (x.kind() == Values.Kind.REAL || y.kind() == Values.Kind.REAL) return close(x.d(), y.d());
             return x.d() == y.d();
         }

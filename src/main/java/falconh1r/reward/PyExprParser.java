@@ -4,6 +4,7 @@ import falconh1r.reward.MathExpr.Add;
 import falconh1r.reward.MathExpr.Mul;
 import falconh1r.reward.MathExpr.Num;
 import falconh1r.reward.MathExpr.Pow;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -14,15 +15,17 @@ import java.util.List;
  */
 final class PyExprParser {
     private final String s;
+    private final WorkBudget budget;
     private int pos;
     private int depth;
 
-    private PyExprParser(String s) {
+    private PyExprParser(String s, WorkBudget budget) {
         this.s = s;
+        this.budget = budget;
     }
 
-    static MathExpr parse(String text) {
-        PyExprParser p = new PyExprParser(text);
+    static MathExpr parse(String text, WorkBudget budget) {
+        PyExprParser p = new PyExprParser(text, budget);
         try {
             MathExpr e = p.expr();
             p.skipSpace();
@@ -34,35 +37,47 @@ final class PyExprParser {
 
     private MathExpr expr() {
         if (++depth > LatexParser.MAX_DEPTH) throw LatexParser.Fail.INSTANCE;
-        MathExpr lhs = term();
+        List<MathExpr> terms = new ArrayList<>();
+        add(terms, term());
         while (true) {
+            budget.spend(1);
             skipSpace();
             if (peek('+')) {
                 pos++;
-                lhs = LatexParser.addFlat(lhs, term());
+                add(terms, term());
             } else if (peek('-')) {
                 pos++;
-                lhs = LatexParser.addFlat(lhs, LatexParser.mulFlat(Num.integer(-1), term()));
+                add(terms, LatexParser.mulFlat(Num.integer(-1), term()));
             } else {
                 depth--;
-                return lhs;
+                return terms.size() == 1 ? terms.getFirst() : new Add(terms);
             }
         }
     }
 
+    /** Python's a + b builds Add(a, b), flattened as sympy does. */
+    private static void add(List<MathExpr> terms, MathExpr t) {
+        if (t instanceof Add a) terms.addAll(a.terms());
+        else terms.add(t);
+    }
+
     private MathExpr term() {
-        MathExpr lhs = factor();
+        List<MathExpr> factors = new ArrayList<>();
+        factors.add(factor());
         while (true) {
+            budget.spend(1);
             skipSpace();
             if (s.startsWith("//", pos)) throw LatexParser.Fail.INSTANCE;    // floor division: not a number here
             if (peek('*')) {
                 pos++;
-                lhs = LatexParser.mulFlat(lhs, factor());
+                MathExpr f = factor();
+                if (f instanceof Mul m) factors.addAll(m.factors());
+                else factors.add(f);
             } else if (peek('/')) {
                 pos++;
-                lhs = new Mul(List.of(lhs, new Pow(factor(), Num.integer(-1))));
+                factors.add(new Pow(factor(), Num.integer(-1)));
             } else {
-                return lhs;
+                return factors.size() == 1 ? factors.getFirst() : new Mul(factors);
             }
         }
     }

@@ -31,6 +31,26 @@ final class SetValues {
         return true;
     }
 
+    /** a ∩ b for sets with numeric ends, as an Interval, a Union of Intervals, a FiniteSet of points or EmptySet; null if not. */
+    static MathExpr intersect(MathExpr a, MathExpr b) {
+        List<Piece> x = canonical(a), y = canonical(b);
+        if (x == null || y == null) return null;
+        List<MathExpr> parts = new ArrayList<>();
+        for (Piece p : x) {
+            for (Piece q : y) {
+                int lo = cmp(p.lo, q.lo), hi = cmp(p.hi, q.hi);
+                MathExpr start = lo >= 0 ? p.lo : q.lo, end = hi <= 0 ? p.hi : q.hi;
+                boolean loOpen = lo > 0 ? p.loOpen : lo < 0 ? q.loOpen : p.loOpen || q.loOpen;
+                boolean hiOpen = hi < 0 ? p.hiOpen : hi > 0 ? q.hiOpen : p.hiOpen || q.hiOpen;
+                int c = cmp(start, end);
+                if (c > 0 || (c == 0 && (loOpen || hiOpen))) continue;
+                parts.add(c == 0 ? new FiniteSet(List.of(start)) : new Interval(start, end, loOpen, hiOpen));
+            }
+        }
+        if (parts.isEmpty()) return NamedSet.EMPTY;
+        return parts.size() == 1 ? parts.getFirst() : new Union(parts);
+    }
+
     private static List<Piece> canonical(MathExpr set) {
         List<Piece> pieces = new ArrayList<>();
         if (!collect(set, pieces)) return null;

@@ -41,7 +41,7 @@ class MathRewardParityTest {
                 String tail = pred.length() > 160 ? pred.substring(pred.length() - 160) : pred;
                 out.add(p.get("id").asText() + " " + p.get("source").asText() + " py=" + p.get("tier2").asInt() + " gold=" + gold
                         + "\n     gp=" + p.get("gold_parsed") + " pp=" + p.get("pred_parsed")
-                        + "\n     java gold=" + AnswerExtractor.parseGold(gold) + "\n     java pred=" + AnswerExtractor.parsePrediction(pred)
+                        + "\n     java gold=" + AnswerExtractor.parseGold(gold, new WorkBudget(WorkBudget.DEFAULT_UNITS)) + "\n     java pred=" + AnswerExtractor.parsePrediction(pred, new WorkBudget(WorkBudget.DEFAULT_UNITS))
                         + "\n     pred tail=" + tail.replace("\n", "\\n"));
             }
         }
