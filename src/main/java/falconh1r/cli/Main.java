@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code falcon-h1r} command line. Commands only parse, print and call into the library. */
 @Command(name = "falcon-h1r", mixinStandardHelpOptions = true, version = "falcon-h1r-jvm 0.1.0",
         description = "A pure-JVM reference implementation of the Falcon-H1R pipeline.",
-        subcommands = {InfoCommand.class, InitCommand.class, LogitsCommand.class, GenerateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, InitCommand.class, LogitsCommand.class, GenerateCommand.class, BenchCommand.class, RewardCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
