@@ -248,8 +248,8 @@ final class AnswerExtractor {
     /** sympy.Number(text): an Integer, or a Float when there is a '.'; null for what the Java side cannot read. */
     private static MathExpr pyNumber(String text) {
         try {
-            if (text.length() > LatexParser.MAX_DIGITS) return null;
-            if (text.contains(".")) return LatexParser.floatNumber(text);
+            if (text.length() > LatexAtoms.MAX_DIGITS) return null;
+            if (text.contains(".")) return LatexAtoms.floatNumber(text);
             BigRational v = BigRational.of(new java.math.BigInteger(text), java.math.BigInteger.ONE);
             return v == null ? null : new Num(v, false);
         } catch (NumberFormatException | LatexParser.Fail e) {

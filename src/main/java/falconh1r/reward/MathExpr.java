@@ -76,6 +76,41 @@ sealed interface MathExpr {
     /** sympy's EmptySet and Reals. */
     enum NamedSet implements MathExpr { EMPTY, REALS }
 
+    Num MINUS_ONE = Num.integer(-1);
+
+    /** sympy's {@code expr.func.is_Number}: a number atom, oo or -oo. */
+    static boolean isNumber(MathExpr e) {
+        return e instanceof Num || e == Const.INF || e == Const.NEG_INF;
+    }
+
+    /** latex2sympy's as_unary_minus / convert_unary SUB: numbers are negated, anything else is Mul(-1, x). */
+    static MathExpr negate(MathExpr e) {
+        if (e instanceof Num n) return new Num(n.value().negate(), n.isFloat());
+        if (e == Const.INF) return Const.NEG_INF;
+        if (e == Const.NEG_INF) return Const.INF;
+        return product(MINUS_ONE, e);
+    }
+
+    /** latex2sympy's add_flat: Add(a, b) with Add arguments spliced in. */
+    static MathExpr sum(MathExpr a, MathExpr b) {
+        List<MathExpr> terms = new java.util.ArrayList<>();
+        if (a instanceof Add x) terms.addAll(x.terms());
+        else terms.add(a);
+        if (b instanceof Add y) terms.addAll(y.terms());
+        else terms.add(b);
+        return new Add(terms);
+    }
+
+    /** latex2sympy's mul_flat: Mul(a, b) with Mul arguments spliced in. */
+    static MathExpr product(MathExpr a, MathExpr b) {
+        List<MathExpr> factors = new java.util.ArrayList<>();
+        if (a instanceof Mul x) factors.addAll(x.factors());
+        else factors.add(a);
+        if (b instanceof Mul y) factors.addAll(y.factors());
+        else factors.add(b);
+        return new Mul(factors);
+    }
+
     /** A sympy Set (not a Tuple). */
     static boolean isSet(MathExpr e) {
         return e instanceof FiniteSet || e instanceof Interval || e instanceof Union || e instanceof NamedSet;

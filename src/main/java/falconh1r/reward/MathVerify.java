@@ -28,14 +28,18 @@ import java.util.Set;
  * Asymmetric: gold first. {@code sympy_expr_eq} is followed step by step; where it calls sympy
  * machinery this class substitutes:
  * <ul>
- * <li>{@code simplify(a - b).is_zero}: exact rational equality where both sides have exact values,
- *     else equality of double values within {@link #REL_TOL}; with free symbols, equality at
- *     {@link #POINTS} fixed sample points (a randomised identity test);
- * <li>{@code (a - b).evalf(15, chop=True) == 0}: the same numeric equality;
+ * <li>{@code simplify(a - b).is_zero}: exact (BigInteger) rationals compare exactly; where a sympy
+ *     Float takes part, the 53-bit results sympy's Float arithmetic gives compare exactly (so 14/3 and
+ *     14/3.0 differ by their rounding residue, as in sympy); irrational values compare as doubles
+ *     within {@link #REL_TOL}; with free symbols, the two sides must agree at {@link #POINTS} fixed
+ *     sample points (an identity test);
+ * <li>{@code (a - b).evalf(15, chop=True) == 0}: exact arithmetic on the Floats' binary values, a
+ *     difference under 2^-56 of the size counting as chopped;
  * <li>{@code solve(gold) == solve(pred)} for relations: the two sides' differences are proportional
- *     (for inequalities, by a positive factor);
- * <li>{@code symmetric_difference(...).is_empty}: equality of unions of intervals and points with
- *     numeric ends.
+ *     (for inequalities in one variable, by a positive factor, or a negative one when flipped);
+ * <li>{@code relation.as_set()}: for one variable (or |variable|) against numbers;
+ * <li>{@code symmetric_difference(...).is_empty}: {@link SetValues}, unions of intervals and points
+ *     with numeric ends.
  * </ul>
  * Python exceptions that end a comparison (a strict zip of unequal lengths, Ne's missing inverse)
  * end it here too, as false.
@@ -168,7 +172,7 @@ final class MathVerify {
             BigRational d = x.subtract(y);
             if (d != null) return new Num(d, false);
         }
-        return LatexParser.addFlat(a, LatexParser.unaryMinus(b));
+        return MathExpr.sum(a, MathExpr.negate(b));
     }
 
     /**
@@ -239,7 +243,7 @@ final class MathVerify {
         MathExpr x = left ? r.lhs() : r.rhs(), c = left ? r.rhs() : r.lhs();
         Op op = left ? r.op() : r.op() == Op.NE ? Op.NE : r.op().inverse();
         if (!Values.freeSymbols(c).isEmpty() || !Double.isFinite(Values.approx(c))) return null;
-        MathExpr neg = LatexParser.unaryMinus(c);
+        MathExpr neg = MathExpr.negate(c);
         if (x instanceof Sym) {
             return switch (op) {
                 case EQ -> new FiniteSet(List.of(c));

@@ -33,7 +33,7 @@ final class Matrices {
                 continue;
             }
             List<MathExpr> entries = new ArrayList<>();
-            for (int i = 0; i < m.entries().size(); i++) entries.add(LatexParser.addFlat(acc.entries().get(i), m.entries().get(i)));
+            for (int i = 0; i < m.entries().size(); i++) entries.add(MathExpr.sum(acc.entries().get(i), m.entries().get(i)));
             acc = new Matrix(m.rows(), m.cols(), entries);
         }
         return acc;

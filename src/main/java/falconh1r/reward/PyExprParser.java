@@ -47,7 +47,7 @@ final class PyExprParser {
                 add(terms, term());
             } else if (peek('-')) {
                 pos++;
-                add(terms, LatexParser.mulFlat(Num.integer(-1), term()));
+                add(terms, MathExpr.product(Num.integer(-1), term()));
             } else {
                 depth--;
                 return terms.size() == 1 ? terms.getFirst() : new Add(terms);
@@ -121,8 +121,8 @@ final class PyExprParser {
         String number = s.substring(start, pos);
         if (number.isEmpty() || number.equals(".")) throw LatexParser.Fail.INSTANCE;
         if (pos < s.length() && (s.charAt(pos) == '.' || s.charAt(pos) == '(')) throw LatexParser.Fail.INSTANCE;
-        if (dot) return LatexParser.floatNumber(number.endsWith(".") ? number + "0" : number);
-        return LatexParser.parseNumber(number);
+        if (dot) return LatexAtoms.floatNumber(number.endsWith(".") ? number + "0" : number);
+        return LatexAtoms.parseNumber(number);
     }
 
     private boolean peek(char c) {
