@@ -78,6 +78,34 @@ class MathRewardParityTest {
         assertEquals(expected, tier2Disagreements.keySet(), "tier 2 disagreements (id: details) " + tier2Disagreements);
     }
 
+    /**
+     * The work budget leaves room for long outputs: each accepted boxed-style synthetic pair, behind
+     * 100,000 characters of the corpus's own anchor-free reasoning (which cannot outrank a \boxed),
+     * is still accepted by tier 2.
+     */
+    @Test
+    void longReasoningStaysWithinTheWorkBudget() {
+        StringBuilder reasoning = new StringBuilder("<think>\n");
+        while (reasoning.length() < 100_000) {
+            int before = reasoning.length();
+            for (JsonNode p : fixture.get("pairs")) {
+                String t = p.get("prediction").asText();
+                if (p.get("source").asText().startsWith("synthetic") && !t.contains("nswer") && !t.contains("inal") && !t.contains("box")) {
+                    reasoning.append(t.replace("<think>", "").replace("</think>", "")).append('\n');
+                }
+            }
+            assertTrue(reasoning.length() > before, "the corpus has anchor-free reasoning");
+        }
+        int checked = 0;
+        for (JsonNode p : fixture.get("pairs")) {
+            if (!p.get("source").asText().equals("synthetic/boxed") || p.get("tier2").asInt() != 1) continue;
+            String pred = reasoning + p.get("prediction").asText().replace("<think>", "");
+            assertTrue(MathReward.tier2(p.get("gold").asText(), pred), p.get("id").asText() + " behind " + reasoning.length() + " characters");
+            checked++;
+        }
+        assertTrue(checked >= 20, "boxed pairs checked: " + checked);
+    }
+
     @Test
     void everyDisagreementIsExplainedInTheFixturesReadme() throws IOException {
         String readme = Files.readString(DIR.resolve("README.md"));
