@@ -13,6 +13,7 @@ import falconh1r.kernels.Backend;
 import falconh1r.model.FalconH1;
 import falconh1r.model.FalconH1Config;
 import falconh1r.model.FalconH1Parameters;
+import falconh1r.reward.MathReward;
 import falconh1r.tokenizer.ChatMessage;
 import falconh1r.tokenizer.ChatTemplate;
 import falconh1r.tokenizer.Tokenizer;
@@ -79,7 +80,7 @@ final class DeepConfRun {
                 if (gold != null) line.put("gold", gold);
                 line.put("answer", r.answer());
                 if (gold != null) {
-                    boolean ok = r.answer() != null && r.answer().strip().equals(gold.strip());
+                    boolean ok = r.answer() != null && MathReward.score(gold, "\\boxed{" + r.answer() + "}") == 1;
                     line.put("correct", ok);
                     correct += ok ? 1 : 0;
                     graded++;
