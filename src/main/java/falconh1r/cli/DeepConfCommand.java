@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
             "shared prefill and votes: online (warm-up traces set the threshold, later traces stop early when",
             "their sliding-window confidence drops below it; answer = min_conf-weighted vote), offline (all",
             "traces, then top-10% bottom-window filtered vote) or majority (all traces, plain vote). A trace's",
-            "answer is its last \\boxed{...} (deepconf's extract_answer). Writes one JSON line per problem to",
+            "answer is its last \\boxed{...} (deepconf's extract_answer), graded by the math reward. Writes one JSON line per problem to",
             "--out and prints a summary. Without --model, give a subcommand (vote)."},
         subcommands = {DeepConfCommand.Vote.class})
 final class DeepConfCommand implements Callable<Integer> {
