@@ -42,9 +42,10 @@ public final class JsonlReader implements AutoCloseable {
         this.file = file;
         try {
             this.channel = FileChannel.open(file, StandardOpenOption.READ);
-            if (offset > channel.size()) {
+            long size = channel.size();
+            if (offset > size) {
                 channel.close();
-                throw new IllegalArgumentException(file + " has " + channel.size() + " bytes; cannot start at offset " + offset);
+                throw new IllegalArgumentException(file + " has " + size + " bytes; cannot start at offset " + offset);
             }
             channel.position(offset);
         } catch (IOException e) {
