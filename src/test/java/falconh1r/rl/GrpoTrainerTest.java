@@ -107,6 +107,32 @@ class GrpoTrainerTest {
         }
     }
 
+    /**
+     * The trainer's log-probs of sampled responses equal the sampler's (ParallelTraces' cached
+     * decode, {@code scaledLogprob}) at the sampling temperature: the rows, the shift by one and
+     * the temperature line up, so on-policy TIS weights are 1 up to float rounding (1e-5).
+     */
+    @org.junit.jupiter.api.Test
+    void ownLogprobsEqualTheSamplers() {
+        FalconH1Parameters params = TinyPolicy.params(4);
+        try (Backend backend = falconh1r.kernels.Backends.create("scalar", 1)) {
+            FalconH1 model = new FalconH1(params, backend);
+            RolloutSampler sampler = new RolloutSampler(model, TinyPolicy.codec(4, 2, 7), TinyPolicy.PREFIX,
+                    falconh1r.infer.SamplingParams.temperature(0.85, 9, 0));
+            List<Rollout> rollouts = new ArrayList<>(sampler.sample(TinyPolicy.problems(2, "a").get(0), 8, 3));
+            rollouts.addAll(sampler.sample(TinyPolicy.problems(2, "a").get(1), 8, 4));
+            GrpoTrainer trainer = new GrpoTrainer(params, model, GrpoTrainer.Settings.falconH1r(1e-6));
+            float[][] own = trainer.ownLogprobs(rollouts);
+            double worst = 0;
+            for (int i = 0; i < rollouts.size(); i++) {
+                float[] expected = rollouts.get(i).logprobs();
+                Close.assertClose("rollout " + i, expected, own[i], expected.length, 1e-5, 0);
+                worst = Math.max(worst, Close.maxAbsDiff(expected, own[i], expected.length));
+            }
+            System.out.printf("trainer vs sampler log-probs at T 0.85: max |diff| %.3e%n", worst);
+        }
+    }
+
     static int[] ints(long[] v) {
         int[] out = new int[v.length];
         for (int i = 0; i < v.length; i++) out[i] = Math.toIntExact(v[i]);
