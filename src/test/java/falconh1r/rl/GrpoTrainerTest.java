@@ -1,6 +1,7 @@
 package falconh1r.rl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import falconh1r.io.SafetensorsFile;
 import falconh1r.kernels.Backend;
@@ -130,6 +131,47 @@ class GrpoTrainerTest {
                 worst = Math.max(worst, Close.maxAbsDiff(expected, own[i], expected.length));
             }
             System.out.printf("trainer vs sampler log-probs at T 0.85: max |diff| %.3e%n", worst);
+        }
+    }
+
+    /**
+     * Two mini-batches split the batch by whole groups into two optimizer steps per epoch, each
+     * against the old log-probs of the start of the update: the first step is exactly an update on
+     * the first half alone (same advantages, ρ ≡ 1), the second moves on from there with ρ ≠ 1,
+     * and the schedule advances by optimizer step.
+     */
+    @org.junit.jupiter.api.Test
+    void miniBatchesAreOptimizerStepsOverContiguousGroups() {
+        List<Rollout> rollouts;
+        float[] rewards;
+        try (SafetensorsFile fx = SafetensorsFile.open(DIR.resolve("trajectory.safetensors"))) {
+            rollouts = new ArrayList<>();
+            rewards = fx.floats("rewards");
+            for (int b = 0; b < 8; b++) {
+                int[] response = ints(fx.longs("response." + b));
+                rollouts.add(new Rollout("p", ints(fx.longs("prompt." + b / 4)), response, new float[response.length], false, "", null, rewards[b]));
+            }
+        }
+        int[] groups = {0, 0, 0, 0, 1, 1, 1, 1};
+        GrpoTrainer.Settings settings = GrpoTrainer.Settings.falconH1r(1e-3).withLoss(GrpoLoss.Config.FALCON_H1R.withTisCap(Double.POSITIVE_INFINITY))
+                .withOptimizer(LrSchedule.linear(1e-3, 0, 4), 0.01, new AdamW.Settings(0.9, 0.999, 1e-8, 1.0, NonFiniteGradientPolicy.ABORT));
+        try (Backend backend = falconh1r.kernels.Backends.create("scalar", 1)) {
+            FalconH1Parameters split = FalconH1Parameters.load(DIR.resolve("initial")), half = FalconH1Parameters.load(DIR.resolve("initial"));
+            GrpoTrainer.Update both = new GrpoTrainer(split, new FalconH1(split, backend), settings.withPpo(1, 2, 0))
+                    .update(rollouts, rewards, groups);
+            GrpoTrainer.Update first = new GrpoTrainer(half, new FalconH1(half, backend), settings)
+                    .update(rollouts.subList(0, 4), java.util.Arrays.copyOf(rewards, 4), java.util.Arrays.copyOf(groups, 4));
+            assertEquals(2, both.steps().size());
+            GrpoTrainer.Step a = both.steps().get(0), b = first.steps().get(0);
+            assertEquals(b.loss(), a.loss(), 1e-7, "first mini-batch loss");
+            assertEquals(b.gradNorm(), a.gradNorm(), 1e-6 * b.gradNorm(), "first mini-batch grad norm");
+            assertEquals(1.0, a.metrics().meanRatio(), 1e-6);
+            assertEquals(1e-3, a.lr(), 0);
+            assertEquals(0.75e-3, both.steps().get(1).lr(), 1e-18);
+            assertTrue(Math.abs(both.steps().get(1).metrics().meanRatio() - 1) > 1e-4,
+                    "the second mini-batch sees the first step's policy: " + both.steps().get(1).metrics());
+            System.out.printf("mini-batches: first step loss %.9f (alone %.9f), second step mean ratio %.6f%n", a.loss(), b.loss(),
+                    both.steps().get(1).metrics().meanRatio());
         }
     }
 
