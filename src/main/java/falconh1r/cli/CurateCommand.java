@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "curate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "RL data curation by pass rate (pipeline.md §2.2-2.3). For each problem of --data, samples --k "
             + "responses of the chat-templated question from --model, scores each with the math reward against the "
-            + "gold answer (its last \\boxed{...}), and applies the paper's filter: all correct: drop; some correct: "
-            + "keep; none correct and all truncated: keep a random share (--truncated-keep); none correct and one "
+            + "gold answer (verl's math_reward, else a Math-Verify subset), and applies the paper's filter: all "
+            + "correct: drop; some correct: keep; none correct and all truncated: keep a random share (--truncated-keep); none correct and one "
             + "wrong answer given by at least half the responses: drop (likely a bad gold answer); other unsolved: "
             + "keep a random share (--wrong-keep). Writes the kept problems, each its own JSON object with "
             + "pass_rate, correct, k and curation added, to --out (atomically) and prints the pass-rate histogram. "

@@ -1,7 +1,7 @@
 package falconh1r.cli;
 
-import falconh1r.infer.Answers;
 import falconh1r.model.FalconH1Parameters;
+import falconh1r.reward.MathReward;
 import falconh1r.rl.Problem;
 import falconh1r.rl.Rewarder;
 import falconh1r.rl.TextCodec;
@@ -24,16 +24,8 @@ final class RlOptions {
             description = "a system message before every question (default: none; the paper's RL prompt introduces Falcon and asks for the reasoning in <think> tags before the answer)")
     String system;
 
-    /**
-     * The math reward: 1 when the response's last \boxed{...} ({@link Answers#extract}) equals the
-     * stripped gold answer. A stand-in with {@code falconh1r.reward.MathReward.score}'s signature,
-     * to be replaced by {@code MathReward::score} (tier 1 and tier 2, pipeline.md §3.7) when that
-     * package is on this branch.
-     */
-    static final Rewarder REWARD = (gold, prediction) -> {
-        String answer = Answers.extract(prediction);
-        return answer != null && answer.equals(gold.strip()) ? 1 : 0;
-    };
+    /** The math reward of pipeline.md §3.7 ({@link MathReward}): verl's tier 1 (last \boxed{}, Hendrycks normalisation) or Math-Verify's tier 2. */
+    static final Rewarder REWARD = MathReward::score;
 
     /** What the options name, loaded; a bad file is a {@link UserError}. */
     record Inputs(FalconH1Parameters params, TextCodec codec, List<Problem> problems) {}
