@@ -39,7 +39,8 @@ final class CurateCommand implements Callable<Integer> {
     double temperature;
     @Option(names = "--top-p", defaultValue = "0.95", description = "nucleus mass (default ${DEFAULT-VALUE})")
     double topP;
-    @Option(names = "--max-new-tokens", defaultValue = "32768", description = "response length limit; a response reaching it is truncated (default ${DEFAULT-VALUE}: 32K)")
+    @Option(names = "--max-new-tokens", defaultValue = "32768",
+            description = "response length limit; a response reaching it is truncated (default ${DEFAULT-VALUE}: 32K)")
     int maxNewTokens;
     @Option(names = "--majority", defaultValue = "0.5",
             description = "an unsolved problem whose most frequent wrong answer reaches ceil(this * k) responses is dropped (default ${DEFAULT-VALUE}: 4 of 8)")
@@ -47,7 +48,8 @@ final class CurateCommand implements Callable<Integer> {
     @Option(names = "--truncated-keep", defaultValue = "0.1",
             description = "share of unsolved all-truncated problems kept (default ${DEFAULT-VALUE}; the paper says \"a small random subset\")")
     double truncatedKeep;
-    @Option(names = "--wrong-keep", defaultValue = "1.0", description = "share of the other unsolved problems kept (default ${DEFAULT-VALUE}; not given in the paper)")
+    @Option(names = "--wrong-keep", defaultValue = "1.0",
+            description = "share of the other unsolved problems kept (default ${DEFAULT-VALUE}; not given in the paper)")
     double wrongKeep;
     @Option(names = "--seed", defaultValue = "0", description = "seed of the sampling and of the kept shares (default ${DEFAULT-VALUE})")
     long seed;

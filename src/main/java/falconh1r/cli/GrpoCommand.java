@@ -47,7 +47,8 @@ final class GrpoCommand implements Callable<Integer> {
     boolean force;
     @Option(names = "--steps", defaultValue = "100", description = "training steps (default ${DEFAULT-VALUE}; not given in the paper)")
     int steps;
-    @Option(names = "--prompts-per-step", defaultValue = "128", paramLabel = "B", description = "prompts per batch (default ${DEFAULT-VALUE})")
+    @Option(names = "--prompts-per-step", defaultValue = "128", paramLabel = "B",
+            description = "prompts per batch (default ${DEFAULT-VALUE})")
     int promptsPerStep;
     @Option(names = "--group", defaultValue = "16", paramLabel = "G", description = "responses per prompt (default ${DEFAULT-VALUE})")
     int group;
@@ -59,42 +60,53 @@ final class GrpoCommand implements Callable<Integer> {
     int maxNewTokens;
     @Option(names = "--lr", defaultValue = "2e-6", description = "learning rate (default ${DEFAULT-VALUE})")
     double lr;
-    @Option(names = "--warmup-steps", defaultValue = "10", description = "linear warm-up optimizer steps, then constant (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup-steps", defaultValue = "10",
+            description = "linear warm-up optimizer steps, then constant (default ${DEFAULT-VALUE})")
     int warmupSteps;
     @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default ${DEFAULT-VALUE}: verl's)")
     double weightDecay;
-    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "gradient clipping, 0 for none (default ${DEFAULT-VALUE}: verl's)")
+    @Option(names = "--max-grad-norm", defaultValue = "1.0",
+            description = "gradient clipping, 0 for none (default ${DEFAULT-VALUE}: verl's)")
     double maxGradNorm;
     @Option(names = "--eps-low", defaultValue = "0.2", description = "lower clip ratio epsilon (default ${DEFAULT-VALUE})")
     double epsLow;
     @Option(names = "--eps-high", defaultValue = "0.28", description = "upper clip ratio epsilon, clip-higher (default ${DEFAULT-VALUE})")
     double epsHigh;
-    @Option(names = "--dual-clip", defaultValue = "3.0", description = "dual-clip bound c for negative advantages (default ${DEFAULT-VALUE}: verl's)")
+    @Option(names = "--dual-clip", defaultValue = "3.0",
+            description = "dual-clip bound c for negative advantages (default ${DEFAULT-VALUE}: verl's)")
     double dualClip;
-    @Option(names = "--tis-cap", defaultValue = "2.0", description = "truncated importance sampling cap, Infinity for none (default ${DEFAULT-VALUE})")
+    @Option(names = "--tis-cap", defaultValue = "2.0",
+            description = "truncated importance sampling cap, Infinity for none (default ${DEFAULT-VALUE})")
     double tisCap;
-    @Option(names = "--nll-coef", defaultValue = "0", description = "coefficient mu of the NLL term on positive responses (default ${DEFAULT-VALUE}; not given in the paper, VAPO uses 0.1)")
+    @Option(names = "--nll-coef", defaultValue = "0",
+            description = "coefficient mu of the NLL term on positive responses (default ${DEFAULT-VALUE}; not given in the paper, VAPO uses 0.1)")
     double nllCoef;
-    @Option(names = "--nll-positive", defaultValue = "REWARD", description = "positive responses for the NLL term: REWARD (> 0) or ADVANTAGE (> 0) (default ${DEFAULT-VALUE})")
+    @Option(names = "--nll-positive", defaultValue = "REWARD",
+            description = "positive responses for the NLL term: REWARD (> 0) or ADVANTAGE (> 0) (default ${DEFAULT-VALUE})")
     GrpoLoss.Positive nllPositive;
     @Option(names = "--ppo-epochs", defaultValue = "1", description = "passes over each batch (default ${DEFAULT-VALUE})")
     int ppoEpochs;
-    @Option(names = "--mini-batches", defaultValue = "1", description = "optimizer steps per pass; must divide B*G (default ${DEFAULT-VALUE}: PPO batch = batch, on-policy)")
+    @Option(names = "--mini-batches", defaultValue = "1",
+            description = "optimizer steps per pass; must divide B*G (default ${DEFAULT-VALUE}: PPO batch = batch, on-policy)")
     int miniBatches;
     @Option(names = "--micro-batch", defaultValue = "0",
             description = "responses per forward/backward, bounding memory; the loss is verl's token mean per micro-batch over the micro-batch count (default ${DEFAULT-VALUE}: the whole mini-batch)")
     int microBatch;
     @Option(names = "--gen-batch", description = "prompts per generation call (default: B)")
     Integer genBatch;
-    @Option(names = "--cache-capacity", description = "surplus groups the backfill cache holds, 0 for none (default: B; not given in the paper)")
+    @Option(names = "--cache-capacity",
+            description = "surplus groups the backfill cache holds, 0 for none (default: B; not given in the paper)")
     Integer cacheCapacity;
-    @Option(names = "--max-age", defaultValue = "1", description = "cached groups older than this many steps are discarded (default ${DEFAULT-VALUE}; not given in the paper)")
+    @Option(names = "--max-age", defaultValue = "1",
+            description = "cached groups older than this many steps are discarded (default ${DEFAULT-VALUE}; not given in the paper)")
     int maxAge;
     @Option(names = "--cache-order", defaultValue = "CACHE_FIRST", description = "CACHE_FIRST or FRESH_FIRST (default ${DEFAULT-VALUE})")
     BackfillSampler.CacheOrder cacheOrder;
-    @Option(names = "--max-gen-calls", defaultValue = "10", description = "generation calls per step before failing, 0 for no bound (default ${DEFAULT-VALUE}: verl DAPO's)")
+    @Option(names = "--max-gen-calls", defaultValue = "10",
+            description = "generation calls per step before failing, 0 for no bound (default ${DEFAULT-VALUE}: verl DAPO's)")
     int maxGenCalls;
-    @Option(names = "--save-every", defaultValue = "50", description = "steps between checkpoints, 0 for the last only (default ${DEFAULT-VALUE})")
+    @Option(names = "--save-every", defaultValue = "50",
+            description = "steps between checkpoints, 0 for the last only (default ${DEFAULT-VALUE})")
     int saveEvery;
     @Option(names = "--seed", defaultValue = "0", description = "seed of the prompt order and the sampling (default ${DEFAULT-VALUE})")
     long seed;

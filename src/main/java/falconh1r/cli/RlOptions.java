@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 
 /** The policy, tokenizer, problems and system prompt of {@code curate} and {@code grpo} (a picocli mixin). */
 final class RlOptions {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "the policy checkpoint, a Hugging Face folder (Falcon-H1R: the SFT model)")
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "the policy checkpoint, a Hugging Face folder (Falcon-H1R: the SFT model)")
     Path model;
     @Option(names = "--tokenizer", required = true, paramLabel = "FILE", description = "tokenizer.json")
     Path tokenizer;
