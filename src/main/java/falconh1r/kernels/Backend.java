@@ -117,6 +117,25 @@ public interface Backend extends AutoCloseable {
     /** {@code out[i] = exp(x[i])}. */
     void exp(float[] out, float[] x, int n);
 
+    // ---- independent tasks -----------------------------------------------------------------
+
+    /** One of {@link #forEach}'s tasks: the work of one index (e.g. one attention or SSD head). */
+    @FunctionalInterface
+    interface Task {
+        void run(int index);
+    }
+
+    /**
+     * Runs {@code task.run(i)} once for every {@code i < count}. The tasks must be independent: each
+     * reads shared inputs and writes only its own outputs (and scratch), so the result is the same
+     * in any order and on any number of threads. This is how per-head work (a head's attention, a
+     * head's SSD scan) is spread over the threads: each head is a few small matrix products, which
+     * split better by head than one by one. Backend calls made inside a task run on the thread that
+     * runs the task, unsplit. {@link ScalarBackend} runs the tasks in order on the calling thread;
+     * {@link SimdBackend} splits the indices into one contiguous run per thread.
+     */
+    void forEach(int count, Task task);
+
     @Override
     default void close() {}
 }

@@ -414,4 +414,10 @@ public final class OpenClBackend implements Backend {
     public void exp(float[] out, float[] x, int n) {
         host.exp(out, x, n);
     }
+
+    /** The host's threads run the tasks; products inside them still come here (one at a time). */
+    @Override
+    public void forEach(int count, Task task) {
+        host.forEach(count, task);
+    }
 }

@@ -143,6 +143,12 @@ public final class ScalarBackend implements Backend {
         for (int i = 0; i < n; i++) out[i] = (float) Math.exp(x[i]);
     }
 
+    @Override
+    public void forEach(int count, Task task) {
+        Shapes.checkCount(count);
+        for (int i = 0; i < count; i++) task.run(i);
+    }
+
     /** {@code x·sigmoid(x) = x / (1 + e⁻ˣ)}; also the scalar tail of {@link SimdBackend#silu}. */
     static float silu(float x) {
         return x / (1f + (float) Math.exp(-x));

@@ -267,6 +267,16 @@ public final class SimdBackend implements Backend {
         });
     }
 
+    // ---- independent tasks -----------------------------------------------------------------
+
+    @Override
+    public void forEach(int count, Task task) {
+        Shapes.checkCount(count);
+        parallel.forRange(count, 1, true, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) task.run(i);
+        });
+    }
+
     @Override
     public void close() {
         parallel.close();

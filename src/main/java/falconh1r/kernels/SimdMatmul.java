@@ -276,14 +276,17 @@ final class SimdMatmul {
     static void accumulateBlock(float[] c, int ldc, float[] a, int rs, int cs, float[] b, int ldb,
                                 int kk, int i0, int i1, int p0, int p1) {
         int width = 3 * L;
-        int pMain = p0 + (p1 - p0) / width * width;
+        int pMain = p0 + (p1 - p0) / width * width, pVec = pMain + (p1 - pMain) / L * L;
         int iMain = i0 + (i1 - i0) / 4 * 4;
         for (int p = p0; p < pMain; p += width) {
             for (int i = i0; i < iMain; i += 4) accumulateTile4x3(c, ldc, a, rs, cs, b, ldb, kk, i, p);
         }
-        // Edges: leftover columns for the tiled rows, then every column of the leftover rows.
+        for (int p = pMain; p < pVec; p += L) {                  // whole vectors left over: one per tile
+            for (int i = i0; i < iMain; i += 4) accumulateTile4x1(c, ldc, a, rs, cs, b, ldb, kk, i, p);
+        }
+        // Edges: the last columns (under a vector) of the tiled rows, then every column of the leftover rows.
         for (int i = i0; i < i1; i++) {
-            int from = i < iMain ? pMain : p0;
+            int from = i < iMain ? pVec : p0;
             if (from >= p1) continue;
             for (int j = 0; j < kk; j++) {
                 axpy(a[i * rs + j * cs], b, j * ldb + from, c, i * ldc + from, p1 - from);
@@ -323,6 +326,24 @@ final class SimdMatmul {
         c10.intoArray(c, r1); c11.intoArray(c, r1 + L); c12.intoArray(c, r1 + 2 * L);
         c20.intoArray(c, r2); c21.intoArray(c, r2 + L); c22.intoArray(c, r2 + 2 * L);
         c30.intoArray(c, r3); c31.intoArray(c, r3 + L); c32.intoArray(c, r3 + 2 * L);
+    }
+
+    /** 4 rows × 1 vector of C in registers: the column edge of {@link #accumulateTile4x3}. */
+    private static void accumulateTile4x1(float[] c, int ldc, float[] a, int rs, int cs, float[] b, int ldb,
+                                          int kk, int i, int p) {
+        int r0 = i * ldc + p, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+        FloatVector c0 = FloatVector.fromArray(F, c, r0), c1 = FloatVector.fromArray(F, c, r1);
+        FloatVector c2 = FloatVector.fromArray(F, c, r2), c3 = FloatVector.fromArray(F, c, r3);
+        int a0 = i * rs, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
+        for (int j = 0; j < kk; j++) {
+            FloatVector bj = FloatVector.fromArray(F, b, j * ldb + p);
+            int aj = j * cs;
+            c0 = FloatVector.broadcast(F, a[a0 + aj]).fma(bj, c0);
+            c1 = FloatVector.broadcast(F, a[a1 + aj]).fma(bj, c1);
+            c2 = FloatVector.broadcast(F, a[a2 + aj]).fma(bj, c2);
+            c3 = FloatVector.broadcast(F, a[a3 + aj]).fma(bj, c3);
+        }
+        c0.intoArray(c, r0); c1.intoArray(c, r1); c2.intoArray(c, r2); c3.intoArray(c, r3);
     }
 
     /** {@code y[yOff+i] += alpha·x[xOff+i]}. */

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The SIMD backend equals the scalar twin, op by op, over seeded random shapes and awkward values.
@@ -235,6 +237,38 @@ class SimdBackendTest {
             b.add(actual, actual, actual, 2 * cols);
             assertClose(b.name() + " add" + tag, expected, actual, 2 * cols, 0, 0);
         }
+    }
+
+    /**
+     * forEach: every task runs exactly once, on either backend, and tasks doing their own products
+     * through the backend (run unsplit inside the task) give the scalar twin's results; a failing
+     * task's exception reaches the caller, and a negative count is refused.
+     */
+    @ParameterizedTest(name = "tasks={0}")
+    @ValueSource(ints = {0, 1, 2, 3, 8, 13})
+    void forEachRunsEveryTaskOnceAndNestedProductsEqualScalar(int count) {
+        int m = 37, n = 29, k = 61;
+        SplittableRandom rnd = new SplittableRandom(count);
+        float[] a = Cases.uniform(rnd, count * m * k, 1f), b = Cases.uniform(rnd, count * n * k, 1f);
+        float[] expected = new float[count * m * n], actual = new float[count * m * n];
+        AtomicIntegerArray runs = new AtomicIntegerArray(Math.max(1, count));
+        scalar.forEach(count, i -> scalar.matmul(expected, i * m * n, a, i * m * k, b, i * n * k, m, n, k));
+        simd.forEach(count, i -> {
+            runs.incrementAndGet(i);
+            simd.matmul(actual, i * m * n, a, i * m * k, b, i * n * k, m, n, k);
+        });
+        for (int i = 0; i < count; i++) assertEquals(1, runs.get(i), "task " + i + " runs");
+        double[] scale = new double[count * m * n];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(absProducts(a, i * m * k, b, i * n * k, m, n, k), 0, scale, i * m * n, m * n);
+        }
+        assertClose("forEach products", expected, 0, actual, 0, count * m * n, PRODUCT_ATOL, PRODUCT_RTOL, scale);
+        var e = assertThrows(IllegalStateException.class, () -> simd.forEach(4, i -> {
+            if (i == 1) throw new IllegalStateException("task 1 failed");
+        }));
+        assertEquals("task 1 failed", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> simd.forEach(-1, i -> {}));
+        assertThrows(IllegalArgumentException.class, () -> scalar.forEach(-1, i -> {}));
     }
 
     @Test
