@@ -111,6 +111,12 @@ public interface Backend extends AutoCloseable {
     /** {@code out[i] = x[i] · sigmoid(x[i])} ({@code torch.nn.functional.silu}). */
     void silu(float[] out, float[] x, int n);
 
+    /**
+     * The backward of {@link #silu}: {@code dx[i] = dy[i] · σ(x[i]) · (1 + x[i] · (1 − σ(x[i])))}, σ the
+     * logistic sigmoid (autograd's {@code silu_backward}). dx may alias dy.
+     */
+    void siluBackward(float[] dx, float[] dy, float[] x, int n);
+
     /** {@code out[i] = x[i] > 20 ? x[i] : log1p(exp(x[i]))} ({@code torch.nn.functional.softplus}). */
     void softplus(float[] out, float[] x, int n);
 

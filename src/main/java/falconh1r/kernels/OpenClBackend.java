@@ -406,6 +406,11 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public void siluBackward(float[] dx, float[] dy, float[] x, int n) {
+        host.siluBackward(dx, dy, x, n);
+    }
+
+    @Override
     public void softplus(float[] out, float[] x, int n) {
         host.softplus(out, x, n);
     }

@@ -132,6 +132,16 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
+    public void siluBackward(float[] dx, float[] dy, float[] x, int n) {
+        Shapes.checkElements("siluBackward", n, dx, 0, dy, 0);
+        Shapes.checkElements("siluBackward", n, x, 0, x, 0);
+        for (int i = 0; i < n; i++) {
+            float sigmoid = 1f / (1f + (float) Math.exp(-x[i]));
+            dx[i] = dy[i] * sigmoid * (1f + x[i] * (1f - sigmoid));
+        }
+    }
+
+    @Override
     public void softplus(float[] out, float[] x, int n) {
         Shapes.checkElements("softplus", n, out, 0, x, 0);
         for (int i = 0; i < n; i++) out[i] = softplus(x[i]);

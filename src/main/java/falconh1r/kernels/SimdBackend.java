@@ -239,6 +239,26 @@ public final class SimdBackend implements Backend {
     }
 
     @Override
+    public void siluBackward(float[] dx, float[] dy, float[] x, int n) {
+        Shapes.checkElements("siluBackward", n, dx, 0, dy, 0);
+        Shapes.checkElements("siluBackward", n, x, 0, x, 0);
+        parallel.forRange(n, L, (long) n * 16 >= PARALLEL_MIN_WORK, (i0, i1) -> {
+            int bound = i0 + F.loopBound(i1 - i0);
+            int i = i0;
+            for (; i < bound; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, i);
+                FloatVector sigmoid = FloatVector.broadcast(F, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector slope = sigmoid.mul(v.mul(sigmoid.neg().add(1f)).add(1f));
+                FloatVector.fromArray(F, dy, i).mul(slope).intoArray(dx, i);
+            }
+            for (; i < i1; i++) {
+                float sigmoid = 1f / (1f + (float) Math.exp(-x[i]));
+                dx[i] = dy[i] * sigmoid * (1f + x[i] * (1f - sigmoid));
+            }
+        });
+    }
+
+    @Override
     public void softplus(float[] out, float[] x, int n) {
         Shapes.checkElements("softplus", n, out, 0, x, 0);
         parallel.forRange(n, L, (long) n * 16 >= PARALLEL_MIN_WORK, (i0, i1) -> {

@@ -24,17 +24,27 @@ public final class CausalConv1d {
         need("x", x, (long) length * channels);
         checkKernel(channels, kernel, weight, bias);
         need("out", out, (long) length * channels);
+        float[] tap = taps(weight, channels, kernel);
         for (int t = 0; t < length; t++) {
             int row = t * channels;
-            for (int c = 0; c < channels; c++) {
-                float acc = bias == null ? 0f : bias[c];
-                int w = c * kernel;
-                for (int k = Math.max(0, kernel - 1 - t); k < kernel; k++) {
-                    acc += weight[w + k] * x[(t - (kernel - 1) + k) * channels + c];
-                }
-                out[row + c] = acc;
+            for (int c = 0; c < channels; c++) out[row + c] = bias == null ? 0f : bias[c];
+            for (int k = Math.max(0, kernel - 1 - t); k < kernel; k++) {
+                int src = (t - (kernel - 1) + k) * channels, w = k * channels;
+                for (int c = 0; c < channels; c++) out[row + c] += tap[w + c] * x[src + c];
             }
         }
+    }
+
+    /**
+     * The weight [C, K] transposed to [K, C]: tap k of every channel in one row, so that the loops
+     * over channels read every array contiguously (and C2 vectorises them).
+     */
+    private static float[] taps(float[] weight, int channels, int kernel) {
+        float[] tap = new float[kernel * channels];
+        for (int c = 0; c < channels; c++) {
+            for (int k = 0; k < kernel; k++) tap[k * channels + c] = weight[c * kernel + k];
+        }
+        return tap;
     }
 
     /**
@@ -60,18 +70,22 @@ public final class CausalConv1d {
         need("dx", dx, (long) length * channels);
         need("dWeight", dWeight, (long) channels * kernel);
         if (dBias != null) need("dBias", dBias, channels);
+        float[] tap = taps(weight, channels, kernel), dTap = new float[kernel * channels];
         for (int t = 0; t < length; t++) {
             int row = t * channels;
-            for (int c = 0; c < channels; c++) {
-                float g = dOut[row + c];
-                if (dBias != null) dBias[c] += g;
-                int w = c * kernel;
-                for (int k = Math.max(0, kernel - 1 - t); k < kernel; k++) {
-                    int src = (t - (kernel - 1) + k) * channels + c;
-                    dWeight[w + k] += g * x[src];
-                    dx[src] += weight[w + k] * g;
+            if (dBias != null) {
+                for (int c = 0; c < channels; c++) dBias[c] += dOut[row + c];
+            }
+            for (int k = Math.max(0, kernel - 1 - t); k < kernel; k++) {
+                int src = (t - (kernel - 1) + k) * channels, w = k * channels;
+                for (int c = 0; c < channels; c++) {
+                    dTap[w + c] += dOut[row + c] * x[src + c];
+                    dx[src + c] += tap[w + c] * dOut[row + c];
                 }
             }
+        }
+        for (int c = 0; c < channels; c++) {
+            for (int k = 0; k < kernel; k++) dWeight[c * kernel + k] += dTap[k * channels + c];
         }
     }
 

@@ -223,11 +223,12 @@ public final class Mamba2Mixer {
             GatedRmsNorm.backward(dO, saved.y, saved.z, length, inner, groups, p.get(pre + "norm.weight"),
                     (float) c.rmsNormEps(), c.mambaNormBeforeGate(), dy, dz, grads.get(pre + "norm.weight"));
         } else {
+            backend.silu(dy, saved.z, dy.length);
             for (int i = 0; i < dy.length; i++) {
-                float zi = saved.z[i];
-                dy[i] = dO[i] * GatedRmsNorm.silu(zi);
-                dz[i] = dO[i] * saved.y[i] * GatedRmsNorm.siluDerivative(zi);
+                dz[i] = dO[i] * saved.y[i];
+                dy[i] *= dO[i];                                      // dy = dO · silu(z)
             }
+            backend.siluBackward(dz, dz, saved.z, dz.length);       // dz = dO · y · silu'(z)
         }
 
         // 4. D skip, then the SSD scan
@@ -265,7 +266,7 @@ public final class Mamba2Mixer {
             System.arraycopy(dB, t * gn, dConv, t * convDim + inner, gn);
             System.arraycopy(dC, t * gn, dConv, t * convDim + inner + gn, gn);
         }
-        for (int i = 0; i < dConv.length; i++) dConv[i] *= GatedRmsNorm.siluDerivative(saved.convOut[i]);
+        backend.siluBackward(dConv, dConv, saved.convOut, dConv.length);
         float[] dXbc = new float[length * convDim];
         CausalConv1d.backward(dConv, saved.xBC, length, convDim, p.get(pre + "conv1d.weight"), kernel, dXbc,
                 grads.get(pre + "conv1d.weight"), grads.getOrNull(pre + "conv1d.bias"));

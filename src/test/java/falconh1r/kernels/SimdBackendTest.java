@@ -186,6 +186,10 @@ class SimdBackendTest {
         scalar.silu(e, x, n);
         simd.silu(s, x, n);
         assertClose("silu" + tag, e, s, n, ELEMENT_ATOL, ELEMENT_RTOL);
+        float[] dy = Cases.uniform(rnd, n, 2f);
+        scalar.siluBackward(e, dy, x, n);
+        simd.siluBackward(s, dy, x, n);
+        assertClose("siluBackward" + tag, e, s, n, ELEMENT_ATOL, ELEMENT_RTOL);
         scalar.softplus(e, x, n);
         simd.softplus(s, x, n);
         assertClose("softplus" + tag, e, s, n, ELEMENT_ATOL, ELEMENT_RTOL);
