@@ -51,7 +51,11 @@ public final class SimdBackend implements Backend {
         boolean par = (long) m * n * k >= PARALLEL_MIN_WORK;
         // Split over rows of B (the weights) so each thread streams its own slice of them; fall
         // back to rows of A when B is too short to give every thread a tile.
-        if (n >= parallel.threads() * SimdMatmul.NR * 4 || m < SimdMatmul.MR * parallel.threads()) {
+        if (k <= SimdMatmul.SHORT_K && m >= SimdMatmul.MR) {
+            // a short reduction: B transposed, the broadcast kernel; split over rows of A
+            parallel.forRange(m, SimdMatmul.MR, par,
+                    (i0, i1) -> SimdMatmul.forwardShortBlock(c, cOff, a, aOff, b, bOff, n, k, i0, i1, 0, n));
+        } else if (n >= parallel.threads() * SimdMatmul.NR * 4 || m < SimdMatmul.MR * parallel.threads()) {
             int align = m < SimdMatmul.MR ? 8 : SimdMatmul.NR;    // whole 1×8 or 4×3 tiles per chunk
             parallel.forRange(n, align, par,
                     (j0, j1) -> SimdMatmul.forwardBlock(c, cOff, a, aOff, b, bOff, n, k, 0, m, j0, j1));
@@ -98,10 +102,10 @@ public final class SimdBackend implements Backend {
         int width = 3 * L;
         if (ldc >= parallel.threads() * width) {
             parallel.forRange(ldc, width, par,
-                    (p0, p1) -> SimdMatmul.accumulateBlock(c, ldc, a, rs, cs, b, ldb, kk, 0, rows, p0, p1));
+                    (p0, p1) -> SimdMatmul.accumulateBlock(c, 0, ldc, a, 0, rs, cs, b, ldb, kk, 0, rows, p0, p1));
         } else {
             parallel.forRange(rows, 4, par,
-                    (i0, i1) -> SimdMatmul.accumulateBlock(c, ldc, a, rs, cs, b, ldb, kk, i0, i1, 0, ldc));
+                    (i0, i1) -> SimdMatmul.accumulateBlock(c, 0, ldc, a, 0, rs, cs, b, ldb, kk, i0, i1, 0, ldc));
         }
     }
 
