@@ -6,7 +6,11 @@
 # table with the ratio Java/PyTorch of the median tokens/s.
 #
 #   bench/train_compare.sh                                    # tiny (0.16M) and ~20M configs
-#   CONFIGS="bench/falcon_h1_20m.json" BATCH=4 SEQ=256 STEPS=5 THREADS=2 bench/train_compare.sh
+#   CONFIGS="bench/falcon_h1_20m.json" BATCH=4 SEQ=256 STEPS=5 THREADS=2 WARMUP=10 bench/train_compare.sh
+#
+# Both sides warm up untimed for WARMUP seconds (at least one step; default 10): the JVM spends the
+# first seconds compiling (C2), which at the tiny config's ~50 ms steps would otherwise be most of a
+# 5-step measurement. WARMUP=0 is the one-warm-up-step protocol of the scripts' defaults.
 #
 # Python comes from $FALCON_PYTHON, else ~/.venvs/falcon-h1r/bin/python, else python3.
 set -euo pipefail
@@ -16,6 +20,7 @@ threads=${THREADS:-$(nproc)}
 batch=${BATCH:-4}
 seq=${SEQ:-256}
 steps=${STEPS:-5}
+warmup=${WARMUP:-10}
 backend=${BACKEND:-simd}
 py=${FALCON_PYTHON:-}
 if [ -z "$py" ]; then
@@ -31,9 +36,9 @@ echo
 rows=()
 for config in $configs; do
     j=$("$root/bin/falcon-h1r" bench train --config "$config" --batch "$batch" --seq "$seq" --steps "$steps" \
-        --backend "$backend" --threads "$threads")
+        --warmup-seconds "$warmup" --backend "$backend" --threads "$threads")
     t=$(OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$py" "$root/bench/train_torch.py" "$config" \
-        --batch "$batch" --seq "$seq" --steps "$steps" --threads "$threads" 2>/dev/null)
+        --batch "$batch" --seq "$seq" --steps "$steps" --warmup-seconds "$warmup" --threads "$threads" 2>/dev/null)
     echo "$j" >&2
     echo "$t" >&2
     params=$(echo "$t" | sed -n 's/.*params=\([0-9.]*M\).*/\1/p')
@@ -43,7 +48,7 @@ for config in $configs; do
     rows+=("| $(basename "$config") | $params | $layers | $jt | $tt | **$(ratio "$jt" "$tt")** | $jl | $tl | $jm | $tm |")
 done
 echo
-echo "batch $batch × seq $seq, Java $backend f32, PyTorch fp32 eager, $threads threads, median of $steps steps after one warm-up step"
+echo "batch $batch × seq $seq, Java $backend f32, PyTorch fp32 eager, $threads threads, median of $steps steps after $warmup s of warm-up steps (at least one)"
 echo
 echo "| config | params | layers | Java train tok/s | PyTorch train tok/s | Java/PyTorch | Java loss | PyTorch loss | Java peak heap MiB | PyTorch peak RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|"

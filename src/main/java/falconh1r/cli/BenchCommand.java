@@ -95,8 +95,9 @@ public final class BenchCommand {
     @Command(name = "train", mixinStandardHelpOptions = true,
             description = {"Times training steps of a random-initialised f32 Falcon-H1 of a config: per step, --batch",
                 "random sequences of --seq tokens (forward, next-token cross-entropy, backward), then",
-                "clip_grad_norm_(1.0) and AdamW (lr 1e-4). One untimed warm-up step. Prints one line with the",
-                "median tokens/s, the last loss and the peak heap. See bench/train_compare.sh."})
+                "clip_grad_norm_(1.0) and AdamW (lr 1e-4). Untimed warm-up: one step, or more for --warmup-seconds.",
+                "Prints one line with the median tokens/s, the last loss and the peak heap.",
+                "See bench/train_compare.sh."})
     static final class Train implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -110,16 +111,22 @@ public final class BenchCommand {
         int seq;
         @Option(names = "--steps", defaultValue = "5", description = "timed steps; median reported (default ${DEFAULT-VALUE})")
         int steps;
+        @Option(names = "--warmup-seconds", defaultValue = "0",
+                description = "untimed warm-up: one step, then more until this many seconds have passed (default ${DEFAULT-VALUE})")
+        double warmupSeconds;
         @Mixin
         BackendOptions backend;
 
         @Override
         public Integer call() throws Exception {
             return UserError.run(spec.commandLine(), () -> {
-                if (batch < 1 || seq < 2 || steps < 1) throw new UserError("need --batch >= 1, --seq >= 2, --steps >= 1");
+                if (batch < 1 || seq < 2 || steps < 1 || !(warmupSeconds >= 0)) {
+                    throw new UserError("need --batch >= 1, --seq >= 2, --steps >= 1, --warmup-seconds >= 0");
+                }
                 FalconH1Config c = FalconH1Config.read(config);
                 try (Backend b = backend.open()) {
-                    spec.commandLine().getOut().println(TrainBench.run(c, seed, batch, seq, steps, b, backend.threads()).line());
+                    spec.commandLine().getOut().println(
+                            TrainBench.run(c, seed, batch, seq, steps, warmupSeconds, b, backend.threads()).line());
                 }
                 spec.commandLine().getOut().flush();
                 return 0;

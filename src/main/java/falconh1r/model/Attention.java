@@ -154,10 +154,7 @@ public final class Attention {
                     probabilities(backend, p, qb, kh, bq, n, d, i0, scale);
                     backend.matmulBackwardWeight(dvh, p, dob, bq, n, d);          // dV += Pᵀ·dO
                     backend.matmul(ds, dob, vh, bq, n, d);                       // dP = dO·Vᵀ
-                    for (int r = 0; r < bq; r++) {
-                        float pDotDp = backend.dot(p, r * n, ds, r * n, n);
-                        for (int j = 0; j < n; j++) ds[r * n + j] = p[r * n + j] * (ds[r * n + j] - pDotDp) * scale;
-                    }
+                    softmaxBackward(backend, p, ds, bq, n, scale);
                     java.util.Arrays.fill(dqb, 0f);
                     backend.matmulBackwardInput(dqb, ds, kh, bq, n, d);           // dQ = dS·K
                     backend.matmulBackwardWeight(dkh, ds, qb, bq, n, d);          // dK += dSᵀ·Q
@@ -185,6 +182,14 @@ public final class Attention {
             java.util.Arrays.fill(p, r * n + visible, (r + 1) * n, Float.NEGATIVE_INFINITY);
         }
         backend.softmax(p, bq, n);
+    }
+
+    /** {@code dS = P ∘ (dP − rowsum(P ∘ dP)) · scale} in place of dP, both [bq, n]. */
+    private static void softmaxBackward(Backend backend, float[] p, float[] ds, int bq, int n, float scale) {
+        for (int r = 0; r < bq; r++) {
+            float pDotDp = backend.dot(p, r * n, ds, r * n, n);
+            for (int j = 0; j < n; j++) ds[r * n + j] = p[r * n + j] * (ds[r * n + j] - pDotDp) * scale;
+        }
     }
 
     /** Rows [from, from + count) of head h of x [·, heads, D], as a dense [count, D] array. */

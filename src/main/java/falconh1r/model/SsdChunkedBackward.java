@@ -30,13 +30,27 @@ import java.util.Arrays;
  * backward of {@code repeat_interleave}).
  */
 final class SsdChunkedBackward {
-    private SsdChunkedBackward() {}
+    private final Backend backend;
+    private final SsdScan.Dims d;
+    private final int length, chunkSize, h, p, n, pn;
+    private final float[] x, dt, a, b, c, dy;
+    private final SsdScan.Gradients grads;
+    private final float[] dBh, dCh;                  // this head's dB, dC rows: [L, N] at h·L·N
+    private final SsdChunk k;
+    private final float[] dyc, cs, dcs, t1, dxd;     // [Q, P]
+    private final float[] t2, dbg, dcg;              // [Q, N]
+    private final float[] dM, dG;                    // [Q, Q]
+    private final float[] start;                     // [P, N] the state at the chunk start
+    private float[] dS0;                             // [P, N], its gradient
+    private float[] dS;                              // [P, N], the gradient of the state at the chunk's end
+    private final double[] dacs;                     // [Q]
 
     static void run(Backend backend, SsdScan.Dims d, int length, int chunkSize, float[] x, float[] dt, float[] a,
                     float[] b, float[] c, float[] s0, float[] dy, SsdScan.Gradients grads) {
         int hN = d.heads(), n = d.stateSize(), gN = d.groups() * n;
         float[] dBh = new float[hN * length * n], dCh = new float[hN * length * n];     // per head: [H, L, N]
-        backend.forEach(hN, h -> head(backend, d, length, chunkSize, h, x, dt, a, b, c, s0, dy, grads, dBh, dCh));
+        backend.forEach(hN, h -> new SsdChunkedBackward(backend, d, length, chunkSize, h, x, dt, a, b, c, dy, grads, dBh, dCh)
+                .head(s0));
         float[] dB = grads.dB(), dC = grads.dC();
         for (int h = 0; h < hN; h++) {
             int g = h / d.headsPerGroup();
@@ -50,13 +64,48 @@ final class SsdChunkedBackward {
         }
     }
 
-    /** Head h: its dx, ddt, dA and dState entries, and its rows of dBh, dCh. */
-    private static void head(Backend backend, SsdScan.Dims d, int length, int chunkSize, int h, float[] x, float[] dt,
-                             float[] a, float[] b, float[] c, float[] s0, float[] dy, SsdScan.Gradients grads,
-                             float[] dBh, float[] dCh) {
-        int hN = d.heads(), p = d.headDim(), n = d.stateSize(), pn = p * n;
-        int q = Math.min(chunkSize, length), chunks = (length + chunkSize - 1) / chunkSize;
-        SsdChunk k = new SsdChunk(q, p, n);
+    /** One head's task and its scratch, sized for chunks of up to Q tokens. */
+    private SsdChunkedBackward(Backend backend, SsdScan.Dims d, int length, int chunkSize, int h, float[] x, float[] dt,
+                               float[] a, float[] b, float[] c, float[] dy, SsdScan.Gradients grads, float[] dBh,
+                               float[] dCh) {
+        this.backend = backend;
+        this.d = d;
+        this.length = length;
+        this.chunkSize = chunkSize;
+        this.h = h;
+        this.p = d.headDim();
+        this.n = d.stateSize();
+        this.pn = p * n;
+        this.x = x;
+        this.dt = dt;
+        this.a = a;
+        this.b = b;
+        this.c = c;
+        this.dy = dy;
+        this.grads = grads;
+        this.dBh = dBh;
+        this.dCh = dCh;
+        int q = Math.min(chunkSize, length);
+        k = new SsdChunk(q, p, n);
+        dyc = new float[q * p];
+        cs = new float[q * p];
+        dcs = new float[q * p];
+        t1 = new float[q * p];
+        dxd = new float[q * p];
+        t2 = new float[q * n];
+        dbg = new float[q * n];
+        dcg = new float[q * n];
+        dM = new float[q * q];
+        dG = new float[q * q];
+        start = new float[pn];
+        dS0 = new float[pn];
+        dS = new float[pn];
+        dacs = new double[q];
+    }
+
+    /** Head h: its dx, ddt, dA and dState entries, and its rows of dBh, dCh; {@code s0} the initial states [H, P, N]. */
+    private void head(float[] s0) {
+        int chunks = (length + chunkSize - 1) / chunkSize;
         // the state at every chunk start [nc, P, N], as the forward's recurrence computes it
         float[] starts = new float[chunks * pn];
         System.arraycopy(s0, h * pn, starts, 0, pn);
@@ -65,94 +114,106 @@ final class SsdChunkedBackward {
             System.arraycopy(starts, ck * pn, starts, (ck + 1) * pn, pn);
             k.advance(backend, starts, (ck + 1) * pn);
         }
-        float[] dyc = new float[q * p], cs = new float[q * p], dcs = new float[q * p], t1 = new float[q * p];
-        float[] dxd = new float[q * p];                                   // [Q, P]
-        float[] t2 = new float[q * n], dbg = new float[q * n], dcg = new float[q * n];     // [Q, N]
-        float[] dM = new float[q * q], dG = new float[q * q];             // [Q, Q]
-        float[] start = new float[pn], dS = new float[pn], dS0 = new float[pn];           // [P, N]
-        double[] dacs = new double[q];
         for (int ck = chunks - 1; ck >= 0; ck--) {
-            int c0 = ck * chunkSize, len = Math.min(chunkSize, length - c0), last = len - 1;
+            int c0 = ck * chunkSize, len = Math.min(chunkSize, length - c0);
             k.load(d, c0, len, h, x, dt, a, b, c);
             k.mixing(backend);
             System.arraycopy(starts, ck * pn, start, 0, pn);
-            for (int l = 0; l < len; l++) System.arraycopy(dy, ((c0 + l) * hN + h) * p, dyc, l * p, p);
+            for (int l = 0; l < len; l++) System.arraycopy(dy, ((c0 + l) * d.heads() + h) * p, dyc, l * p, p);
             Arrays.fill(dacs, 0);
-
-            // S_end = exp(acs[last])·S0 + Σ_l w[l]·xd[l] ⊗ bg[l]
-            float eLast = (float) Math.exp(k.acs[last]);
-            double dLast = (double) eLast * backend.dot(dS, 0, start, 0, pn);
-            for (int i = 0; i < pn; i++) dS0[i] = eLast * dS[i];
-            backend.matmul(t1, k.bg, dS, len, p, n);                      // (bg·dSᵀ)[l, i]
-            Arrays.fill(t2, 0, len * n, 0f);
-            backend.matmulBackwardInput(t2, k.xd, dS, len, p, n);         // (xd·dS)[l, j]
-            for (int l = 0; l < len; l++) {
-                float w = (float) Math.exp(k.acs[last] - k.acs[l]);
-                double dw = 0;
-                for (int i = 0; i < p; i++) {
-                    dxd[l * p + i] = w * t1[l * p + i];
-                    dw += k.xd[l * p + i] * t1[l * p + i];
-                }
-                for (int j = 0; j < n; j++) dbg[l * n + j] = w * t2[l * n + j];
-                dacs[l] -= w * dw;
-                dLast += w * dw;
-            }
-
-            // Y_off = E ∘ (cg·S0ᵀ)
-            backend.matmul(cs, k.cg, start, len, p, n);
-            for (int l = 0; l < len; l++) {
-                float e = (float) Math.exp(k.acs[l]);
-                double de = 0;
-                for (int i = 0; i < p; i++) {
-                    dcs[l * p + i] = dyc[l * p + i] * e;
-                    de += dcs[l * p + i] * cs[l * p + i];
-                }
-                dacs[l] += de;
-            }
-            Arrays.fill(dcg, 0, len * n, 0f);
-            backend.matmulBackwardInput(dcg, dcs, start, len, p, n);     // dcg += (dy ∘ E)·S0
-            backend.matmulBackwardWeight(dS0, dcs, k.cg, len, p, n);     // dS0 += (dy ∘ E)ᵀ·cg
-
-            // Y_diag = m·xd, m = (cg·bgᵀ) ∘ decay
-            backend.matmul(dM, dyc, k.xd, len, len, p);                   // dM = dy·xdᵀ
-            backend.matmulBackwardWeight(dxd, k.m, dyc, len, len, p);     // dxd += mᵀ·dy
-            for (int l = 0; l < len; l++) {
-                for (int s = 0; s < len; s++) {
-                    int ls = l * len + s;
-                    dG[ls] = s <= l ? dM[ls] * k.decay[ls] : 0f;
-                    if (s < l) {
-                        double v = (double) dM[ls] * k.m[ls];
-                        dacs[l] += v;
-                        dacs[s] -= v;
-                    }
-                }
-            }
-            backend.matmulBackwardInput(dcg, dG, k.bg, len, len, n);      // dcg += dG·bg
-            backend.matmulBackwardWeight(dbg, dG, k.cg, len, len, n);     // dbg += dGᵀ·cg
-
-            // acs = cumsum(A·dt), xd = x·dt: back to dx, ddt, dA
-            dacs[last] += dLast;
-            double dad = 0;
-            for (int l = last; l >= 0; l--) {
-                dad += dacs[l];                                           // Σ_{l' ≥ l} dacs[l']
-                int t = c0 + l, xo = (t * hN + h) * p;
-                float dtl = dt[t * hN + h];
-                double dxdx = 0;
-                for (int i = 0; i < p; i++) {
-                    grads.dx()[xo + i] += dxd[l * p + i] * dtl;
-                    dxdx += dxd[l * p + i] * x[xo + i];
-                }
-                grads.ddt()[t * hN + h] += (float) (dxdx + a[h] * dad);
-                grads.dA()[h] += (float) (dtl * dad);
-                System.arraycopy(dbg, l * n, dBh, (h * length + t) * n, n);
-                System.arraycopy(dcg, l * n, dCh, (h * length + t) * n, n);
-            }
-            float[] swap = dS;
+            double dLast = chunkStateGradient(len);
+            offDiagonalGradient(len);
+            diagonalGradient(len);
+            inputGradients(c0, len, dLast);
+            float[] swap = dS;                                    // dS0 is the chunk before's dS
             dS = dS0;
             dS0 = swap;
         }
         if (grads.dState() != null) {
             for (int i = 0; i < pn; i++) grads.dState()[h * pn + i] += dS[i];
+        }
+    }
+
+    /**
+     * {@code S_end = exp(acs[last])·S0 + Σ_l w[l]·xd[l] ⊗ bg[l]}: starts dS0, dxd, dbg and dacs;
+     * returns this line's share of dacs[last].
+     */
+    private double chunkStateGradient(int len) {
+        int last = len - 1;
+        float eLast = (float) Math.exp(k.acs[last]);
+        double dLast = (double) eLast * backend.dot(dS, 0, start, 0, pn);
+        for (int i = 0; i < pn; i++) dS0[i] = eLast * dS[i];
+        backend.matmul(t1, k.bg, dS, len, p, n);                      // (bg·dSᵀ)[l, i]
+        Arrays.fill(t2, 0, len * n, 0f);
+        backend.matmulBackwardInput(t2, k.xd, dS, len, p, n);         // (xd·dS)[l, j]
+        for (int l = 0; l < len; l++) {
+            float w = (float) Math.exp(k.acs[last] - k.acs[l]);
+            double dw = 0;
+            for (int i = 0; i < p; i++) {
+                dxd[l * p + i] = w * t1[l * p + i];
+                dw += k.xd[l * p + i] * t1[l * p + i];
+            }
+            for (int j = 0; j < n; j++) dbg[l * n + j] = w * t2[l * n + j];
+            dacs[l] -= w * dw;
+            dLast += w * dw;
+        }
+        return dLast;
+    }
+
+    /** {@code Y_off = E ∘ (cg·S0ᵀ)}: starts dcg, adds to dS0 and dacs. */
+    private void offDiagonalGradient(int len) {
+        backend.matmul(cs, k.cg, start, len, p, n);
+        for (int l = 0; l < len; l++) {
+            float e = (float) Math.exp(k.acs[l]);
+            double de = 0;
+            for (int i = 0; i < p; i++) {
+                dcs[l * p + i] = dyc[l * p + i] * e;
+                de += dcs[l * p + i] * cs[l * p + i];
+            }
+            dacs[l] += de;
+        }
+        Arrays.fill(dcg, 0, len * n, 0f);
+        backend.matmulBackwardInput(dcg, dcs, start, len, p, n);     // dcg += (dy ∘ E)·S0
+        backend.matmulBackwardWeight(dS0, dcs, k.cg, len, p, n);     // dS0 += (dy ∘ E)ᵀ·cg
+    }
+
+    /** {@code Y_diag = m·xd}, {@code m = (cg·bgᵀ) ∘ decay}: adds to dxd, dcg, dbg and dacs. */
+    private void diagonalGradient(int len) {
+        backend.matmul(dM, dyc, k.xd, len, len, p);                   // dM = dy·xdᵀ
+        backend.matmulBackwardWeight(dxd, k.m, dyc, len, len, p);     // dxd += mᵀ·dy
+        for (int l = 0; l < len; l++) {
+            for (int s = 0; s < len; s++) {
+                int ls = l * len + s;
+                dG[ls] = s <= l ? dM[ls] * k.decay[ls] : 0f;
+                if (s < l) {
+                    double v = (double) dM[ls] * k.m[ls];
+                    dacs[l] += v;
+                    dacs[s] -= v;
+                }
+            }
+        }
+        backend.matmulBackwardInput(dcg, dG, k.bg, len, len, n);      // dcg += dG·bg
+        backend.matmulBackwardWeight(dbg, dG, k.cg, len, len, n);     // dbg += dGᵀ·cg
+    }
+
+    /** {@code acs = cumsum(A·dt)}, {@code xd = x·dt}: back to dx, ddt, dA; dbg, dcg into this head's rows. */
+    private void inputGradients(int c0, int len, double dLast) {
+        int hN = d.heads();
+        dacs[len - 1] += dLast;
+        double dad = 0;
+        for (int l = len - 1; l >= 0; l--) {
+            dad += dacs[l];                                           // Σ_{l' ≥ l} dacs[l']
+            int t = c0 + l, xo = (t * hN + h) * p;
+            float dtl = dt[t * hN + h];
+            double dxdx = 0;
+            for (int i = 0; i < p; i++) {
+                grads.dx()[xo + i] += dxd[l * p + i] * dtl;
+                dxdx += dxd[l * p + i] * x[xo + i];
+            }
+            grads.ddt()[t * hN + h] += (float) (dxdx + a[h] * dad);
+            grads.dA()[h] += (float) (dtl * dad);
+            System.arraycopy(dbg, l * n, dBh, (h * length + t) * n, n);
+            System.arraycopy(dcg, l * n, dCh, (h * length + t) * n, n);
         }
     }
 }
