@@ -99,7 +99,7 @@ public final class SimdBackend implements Backend {
     private void accumulate(float[] c, int ldc, float[] a, int rs, int cs, float[] b, int ldb, int kk, int rows) {
         if (rows == 0 || ldc == 0) return;
         boolean par = (long) rows * ldc * kk >= PARALLEL_MIN_WORK;
-        int width = 3 * L;
+        int width = 4 * L;                                        // whole 4×4 tiles per chunk
         if (ldc >= parallel.threads() * width) {
             parallel.forRange(ldc, width, par,
                     (p0, p1) -> SimdMatmul.accumulateBlock(c, 0, ldc, a, 0, rs, cs, b, ldb, kk, 0, rows, p0, p1));

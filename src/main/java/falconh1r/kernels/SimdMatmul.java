@@ -22,7 +22,9 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Backward ({@code dX += dY·W}, {@code dWᵀ}-style {@code dW += dYᵀ·X}): both are
  * {@code C[i,p] += Σ_j A(i,j)·B[j,p]} with B row-major in p, computed as broadcast-and-axpy with a
- * 4-row × 3-vector tile of C held in registers; no horizontal sums.
+ * 4-row × 4-vector tile of C held in registers (narrower tiles at the column edge), B blocked over
+ * j; no horizontal sums. A forward product with a short reduction runs on this kernel too
+ * ({@link #forwardShortBlock}).
  */
 final class SimdMatmul {
     private SimdMatmul() {}
@@ -34,7 +36,7 @@ final class SimdMatmul {
     /** Rows of B per forward tile. */
     static final int NR = 3;
     /**
-     * Rows of B per pass of the accumulate kernel: its [K_BLOCK, 3 vectors] panel (48 KiB at 16 lanes)
+     * Rows of B per pass of the accumulate kernel: its [K_BLOCK, 4 vectors] panel (64 KiB at 16 lanes)
      * stays in L2 while every row tile of C passes over it (measured at dX[256,256] += dY[256,8192]·W:
      * 46 → 103 GFLOP/s on one core).
      */
@@ -311,15 +313,18 @@ final class SimdMatmul {
      */
     static void accumulateBlock(float[] c, int cOff, int ldc, float[] a, int aOff, int rs, int cs, float[] b, int ldb,
                                 int kk, int i0, int i1, int p0, int p1) {
-        // Column tiles: 3 vectors wide, the last one or two vectors as a 2-vector tile (a 1-vector
-        // tile only when a single vector is all there is), so that every tile does ≥ 8 FMAs per k-step.
+        // Column tiles: 4 vectors wide; the rest as one tile of 3 or 2 vectors, or 3 + 2 for a last
+        // 4 + 1 (a 1-vector tile only when a single vector is all there is): ≥ 8 FMAs per k-step.
         int vectors = (p1 - p0) / L, pVec = p0 + vectors * L;
-        int threes = vectors % 3 == 1 && vectors > 1 ? vectors / 3 - 1 : vectors / 3;
-        int twos = (vectors - 3 * threes) / 2;
-        boolean one = vectors - 3 * threes - 2 * twos == 1;
+        int fours = vectors % 4 == 1 && vectors > 1 ? vectors / 4 - 1 : vectors / 4, rest = vectors - 4 * fours;
+        int threes = rest == 3 || rest == 5 ? 1 : 0, twos = rest == 2 || rest == 5 ? 1 : 0;
+        boolean one = rest == 1;
         int iMain = i0 + (i1 - i0) / 4 * 4;
-        for (int j0 = 0; j0 < kk; j0 += K_BLOCK) {               // a [K_BLOCK, 3 vectors] panel of B stays in cache
+        for (int j0 = 0; j0 < kk; j0 += K_BLOCK) {               // a [K_BLOCK, 4 vectors] panel of B stays in cache
             int j1 = Math.min(kk, j0 + K_BLOCK), p = p0;
+            for (int t = 0; t < fours; t++, p += 4 * L) {
+                for (int i = i0; i < iMain; i += 4) accumulateTile4x4(c, cOff, ldc, a, aOff, rs, cs, b, ldb, j0, j1, i, p);
+            }
             for (int t = 0; t < threes; t++, p += 3 * L) {
                 for (int i = i0; i < iMain; i += 4) accumulateTile4x3(c, cOff, ldc, a, aOff, rs, cs, b, ldb, j0, j1, i, p);
             }
@@ -338,6 +343,39 @@ final class SimdMatmul {
                 axpy(a[aOff + i * rs + j * cs], b, j * ldb + from, c, cOff + i * ldc + from, p1 - from);
             }
         }
+    }
+
+    /** 4 rows × 4 vectors of C in registers, over {@code j ∈ [j0, j1)}; per j: 4 loads of B, 4 broadcasts, 16 FMAs. */
+    private static void accumulateTile4x4(float[] c, int cOff, int ldc, float[] a, int aOff, int rs, int cs, float[] b,
+                                          int ldb, int j0, int j1, int i, int p) {
+        int r0 = cOff + i * ldc + p, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+        FloatVector c00 = FloatVector.fromArray(F, c, r0), c01 = FloatVector.fromArray(F, c, r0 + L);
+        FloatVector c02 = FloatVector.fromArray(F, c, r0 + 2 * L), c03 = FloatVector.fromArray(F, c, r0 + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(F, c, r1), c11 = FloatVector.fromArray(F, c, r1 + L);
+        FloatVector c12 = FloatVector.fromArray(F, c, r1 + 2 * L), c13 = FloatVector.fromArray(F, c, r1 + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(F, c, r2), c21 = FloatVector.fromArray(F, c, r2 + L);
+        FloatVector c22 = FloatVector.fromArray(F, c, r2 + 2 * L), c23 = FloatVector.fromArray(F, c, r2 + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(F, c, r3), c31 = FloatVector.fromArray(F, c, r3 + L);
+        FloatVector c32 = FloatVector.fromArray(F, c, r3 + 2 * L), c33 = FloatVector.fromArray(F, c, r3 + 3 * L);
+        int a0 = aOff + i * rs, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
+        for (int j = j0; j < j1; j++) {
+            int bj = j * ldb + p;
+            FloatVector b0 = FloatVector.fromArray(F, b, bj), b1 = FloatVector.fromArray(F, b, bj + L);
+            FloatVector b2 = FloatVector.fromArray(F, b, bj + 2 * L), b3 = FloatVector.fromArray(F, b, bj + 3 * L);
+            int aj = j * cs;
+            FloatVector s = FloatVector.broadcast(F, a[a0 + aj]);
+            c00 = s.fma(b0, c00); c01 = s.fma(b1, c01); c02 = s.fma(b2, c02); c03 = s.fma(b3, c03);
+            s = FloatVector.broadcast(F, a[a1 + aj]);
+            c10 = s.fma(b0, c10); c11 = s.fma(b1, c11); c12 = s.fma(b2, c12); c13 = s.fma(b3, c13);
+            s = FloatVector.broadcast(F, a[a2 + aj]);
+            c20 = s.fma(b0, c20); c21 = s.fma(b1, c21); c22 = s.fma(b2, c22); c23 = s.fma(b3, c23);
+            s = FloatVector.broadcast(F, a[a3 + aj]);
+            c30 = s.fma(b0, c30); c31 = s.fma(b1, c31); c32 = s.fma(b2, c32); c33 = s.fma(b3, c33);
+        }
+        c00.intoArray(c, r0); c01.intoArray(c, r0 + L); c02.intoArray(c, r0 + 2 * L); c03.intoArray(c, r0 + 3 * L);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + L); c12.intoArray(c, r1 + 2 * L); c13.intoArray(c, r1 + 3 * L);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + L); c22.intoArray(c, r2 + 2 * L); c23.intoArray(c, r2 + 3 * L);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + L); c32.intoArray(c, r3 + 2 * L); c33.intoArray(c, r3 + 3 * L);
     }
 
     /** 4 rows × 3 vectors of C in registers, over {@code j ∈ [j0, j1)}; per j: 3 loads of B, 4 broadcasts, 12 FMAs. */
@@ -374,7 +412,7 @@ final class SimdMatmul {
         c30.intoArray(c, r3); c31.intoArray(c, r3 + L); c32.intoArray(c, r3 + 2 * L);
     }
 
-    /** 4 rows × 2 vectors of C in registers: the column edge of {@link #accumulateTile4x3}. */
+    /** 4 rows × 2 vectors of C in registers: a column edge of {@link #accumulateTile4x4}. */
     private static void accumulateTile4x2(float[] c, int cOff, int ldc, float[] a, int aOff, int rs, int cs, float[] b,
                                           int ldb, int j0, int j1, int i, int p) {
         int r0 = cOff + i * ldc + p, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
