@@ -21,6 +21,7 @@ batch=${BATCH:-4}
 seq=${SEQ:-256}
 steps=${STEPS:-5}
 warmup=${WARMUP:-10}
+split=${SPLIT:-sequences}
 backend=${BACKEND:-simd}
 py=${FALCON_PYTHON:-}
 if [ -z "$py" ]; then
@@ -36,7 +37,7 @@ echo
 rows=()
 for config in $configs; do
     j=$("$root/bin/falcon-h1r" bench train --config "$config" --batch "$batch" --seq "$seq" --steps "$steps" \
-        --warmup-seconds "$warmup" --backend "$backend" --threads "$threads")
+        --warmup-seconds "$warmup" --split "$split" --backend "$backend" --threads "$threads")
     t=$(OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$py" "$root/bench/train_torch.py" "$config" \
         --batch "$batch" --seq "$seq" --steps "$steps" --warmup-seconds "$warmup" --threads "$threads" 2>/dev/null)
     echo "$j" >&2
@@ -48,7 +49,7 @@ for config in $configs; do
     rows+=("| $(basename "$config") | $params | $layers | $jt | $tt | **$(ratio "$jt" "$tt")** | $jl | $tl | $jm | $tm |")
 done
 echo
-echo "batch $batch × seq $seq, Java $backend f32, PyTorch fp32 eager, $threads threads, median of $steps steps after $warmup s of warm-up steps (at least one)"
+echo "batch $batch × seq $seq, Java $backend f32 split=$split, PyTorch fp32 eager, $threads threads, median of $steps steps after $warmup s of warm-up steps (at least one)"
 echo
 echo "| config | params | layers | Java train tok/s | PyTorch train tok/s | Java/PyTorch | Java loss | PyTorch loss | Java peak heap MiB | PyTorch peak RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|"

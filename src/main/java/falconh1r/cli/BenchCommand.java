@@ -111,6 +111,10 @@ public final class BenchCommand {
         int seq;
         @Option(names = "--steps", defaultValue = "5", description = "timed steps; median reported (default ${DEFAULT-VALUE})")
         int steps;
+        @Option(names = "--split", defaultValue = "sequences",
+                description = "${COMPLETION-CANDIDATES}: the batch's sequences in parallel, one part per thread, or "
+                        + "one sequence at a time with every kernel split (default ${DEFAULT-VALUE})")
+        TrainBench.Split split;
         @Option(names = "--warmup-seconds", defaultValue = "0",
                 description = "untimed warm-up: one step, then more until this many seconds have passed (default ${DEFAULT-VALUE})")
         double warmupSeconds;
@@ -126,11 +130,12 @@ public final class BenchCommand {
                 FalconH1Config c = FalconH1Config.read(config);
                 try (Backend b = backend.open()) {
                     spec.commandLine().getOut().println(
-                            TrainBench.run(c, seed, batch, seq, steps, warmupSeconds, b, backend.threads()).line());
+                            TrainBench.run(c, seed, batch, seq, steps, warmupSeconds, split, b, backend.threads()).line());
                 }
                 spec.commandLine().getOut().flush();
                 return 0;
             });
         }
     }
+
 }
