@@ -9,23 +9,25 @@ import falconh1r.kernels.Backend;
  * {@code l < len ≤ Q}, of head h (group g):
  * <pre>
  *   ad[l]  = A[h]·dt[t,h];   acs = cumsum(ad)                          A·dt and transformers' A_cumsum  [len]
- *   xd[l]  = x[t,h]·dt[t,h]                                            x·dt [len, P]; xdT its transpose [P, len]
+ *   xd[l]  = x[t,h]·dt[t,h]                                            x·dt [len, P]
  *   bg, cg = B[t,g], C[t,g]                                            [len, N]
  *   cb     = C·Bᵀ                                                      [len(l), len(s)]
  *   decay[l, s] = exp(Σ_{k=s+1..l} ad[k]) for s ≤ l, else 0            exp(segment_sum(A·dt))
  *   m      = cb ∘ decay                                                the diagonal block's mixing matrix
  * </pre>
  * Matrices are dense with row length {@code len}. An instance is the scratch of one task (one head),
- * sized for chunks of up to Q tokens.
+ * sized for chunks of up to Q tokens. Products of the form A·B (not A·Bᵀ) go through
+ * {@link Backend#matmulBackwardInput} ({@code C += A·B}) and Aᵀ·B through
+ * {@link Backend#matmulBackwardWeight} ({@code C += Aᵀ·B}), so no operand is transposed.
  */
 final class SsdChunk {
     final int p, n;
     int len;
     final float[] ad, acs;                 // [Q]
-    final float[] xd, xdT;                 // [Q, P], [P, Q]
+    final float[] xd;                      // [Q, P]
     final float[] bg, cg;                  // [Q, N]
     final float[] cb, decay, m;            // [Q, Q]
-    private final float[] bdT;             // (B ∘ decay_states)ᵀ [N, Q]
+    private final float[] bd;              // B ∘ decay_states [Q, N]
     private final float[] sc;              // chunk state [P, N]
 
     SsdChunk(int q, int p, int n) {
@@ -34,17 +36,16 @@ final class SsdChunk {
         ad = new float[q];
         acs = new float[q];
         xd = new float[q * p];
-        xdT = new float[p * q];
         bg = new float[q * n];
         cg = new float[q * n];
         cb = new float[q * q];
         decay = new float[q * q];
         m = new float[q * q];
-        bdT = new float[n * q];
+        bd = new float[q * n];
         sc = new float[p * n];
     }
 
-    /** Gathers the chunk of {@code len} tokens from {@code c0} for head {@code h}: ad, acs, xd, xdT, bg, cg. */
+    /** Gathers the chunk of {@code len} tokens from {@code c0} for head {@code h}: ad, acs, xd, bg, cg. */
     void load(SsdScan.Dims d, int c0, int len, int h, float[] x, float[] dt, float[] a, float[] b, float[] c) {
         this.len = len;
         int hN = d.heads(), gN = d.groups() * n, g = h / d.headsPerGroup();
@@ -56,11 +57,7 @@ final class SsdChunk {
             run += ad[l];
             acs[l] = run;
             int xo = (t * hN + h) * p;
-            for (int i = 0; i < p; i++) {
-                float v = x[xo + i] * dtl;
-                xd[l * p + i] = v;
-                xdT[i * len + l] = v;
-            }
+            for (int i = 0; i < p; i++) xd[l * p + i] = x[xo + i] * dtl;
             System.arraycopy(b, t * gN + g * n, bg, l * n, n);
             System.arraycopy(c, t * gN + g * n, cg, l * n, n);
         }
@@ -96,9 +93,10 @@ final class SsdChunk {
         float last = acs[len - 1];
         for (int l = 0; l < len; l++) {
             float w = (float) Math.exp(last - acs[l]);
-            for (int j = 0; j < n; j++) bdT[j * len + l] = bg[l * n + j] * w;
+            for (int j = 0; j < n; j++) bd[l * n + j] = bg[l * n + j] * w;
         }
-        backend.matmul(sc, xdT, bdT, p, n, len);
+        java.util.Arrays.fill(sc, 0f);
+        backend.matmulBackwardWeight(sc, xd, bd, len, p, n);     // sc = xdᵀ·bd
         float decayChunk = (float) Math.exp(last);
         for (int k = 0; k < p * n; k++) state[so + k] = state[so + k] * decayChunk + sc[k];
     }

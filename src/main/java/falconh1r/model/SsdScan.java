@@ -135,8 +135,8 @@ public final class SsdScan {
      * ({@code pad_tensor_by_size}); a padded step adds exactly 0 to the cumulative sum of A·dt and to
      * every sum over positions, so the last chunk is computed at its real length instead.
      * The heads are independent: each is one {@link Backend#forEach} task ({@link SsdChunk} holds
-     * its operands), whose products C·Bᵀ, M·(x·dt), C·Sᵀ and (x·dt)ᵀ·(B∘decay) go through
-     * {@code backend.matmul} on the task's thread.
+     * its operands), whose products C·Bᵀ, M·(x·dt), C·Sᵀ and (x·dt)ᵀ·(B∘decay) go through the
+     * backend's matrix products on the task's thread.
      */
     public static void chunked(Backend backend, Dims d, int length, int chunkSize, float[] x, float[] dt, float[] a,
                                float[] b, float[] c, float[] state, float[] y) {
@@ -158,7 +158,8 @@ public final class SsdScan {
             k.load(d, c0, len, h, x, dt, a, b, c);
             // 1. diagonal block: Y_diag = einsum("bclsh,bcshp->bclhp", C·Bᵀ ∘ exp(segment_sum), x·dt)
             k.mixing(backend);
-            backend.matmul(yd, k.m, k.xdT, len, p, len);
+            java.util.Arrays.fill(yd, 0f);
+            backend.matmulBackwardInput(yd, k.m, k.xd, len, len, p);      // yd = m·xd
             // 2. state -> output, from the state at the chunk start: C_times_states · exp(A_cumsum)
             backend.matmul(yo, 0, k.cg, 0, state, so, len, p, n);
             for (int l = 0; l < len; l++) {
