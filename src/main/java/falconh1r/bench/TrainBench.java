@@ -139,12 +139,15 @@ public final class TrainBench {
         } else {
             backend.forEach(parts, part);
         }
-        for (String name : grads[0].names()) {
-            float[] g = grads[0].get(name);
-            for (int i = 1; i < parts; i++) {
-                backend.add(g, g, grads[i].get(name), g.length);
-                Arrays.fill(grads[i].get(name), 0f);
-            }
+        if (parts > 1) {
+            String[] names = grads[0].names().toArray(String[]::new);
+            backend.forEach(names.length, t -> {                       // tensors split over the threads
+                float[] g = grads[0].get(names[t]);
+                for (int i = 1; i < parts; i++) {
+                    backend.add(g, g, grads[i].get(names[t]), g.length);
+                    Arrays.fill(grads[i].get(names[t]), 0f);
+                }
+            });
         }
         double loss = 0;
         for (double l : losses) loss += l;
