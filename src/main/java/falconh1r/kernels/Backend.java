@@ -86,6 +86,12 @@ public interface Backend extends AutoCloseable {
     /** {@code y[yOff+i] += alpha · x[xOff+i]}. */
     void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
 
+    /**
+     * {@code y[yOff+i] += a[aOff+i] · b[bOff+i]}: the elementwise product, accumulated, rounded as a
+     * multiply then an add (not fused), so every backend gives the same bits.
+     */
+    void multiplyAdd(float[] y, int yOff, float[] a, int aOff, float[] b, int bOff, int n);
+
     /** {@code x[off+i] *= s}. */
     void scale(float[] x, int off, int n, float s);
 

@@ -376,6 +376,11 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public void multiplyAdd(float[] y, int yOff, float[] a, int aOff, float[] b, int bOff, int n) {
+        host.multiplyAdd(y, yOff, a, aOff, b, bOff, n);
+    }
+
+    @Override
     public void scale(float[] x, int off, int n, float s) {
         host.scale(x, off, n, s);
     }

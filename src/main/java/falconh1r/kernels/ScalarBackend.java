@@ -70,6 +70,13 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
+    public void multiplyAdd(float[] y, int yOff, float[] a, int aOff, float[] b, int bOff, int n) {
+        Shapes.checkElements("multiplyAdd", n, a, aOff, b, bOff);
+        Shapes.checkElements("multiplyAdd", n, y, yOff, y, yOff);
+        for (int i = 0; i < n; i++) y[yOff + i] += a[aOff + i] * b[bOff + i];
+    }
+
+    @Override
     public void scale(float[] x, int off, int n, float s) {
         Shapes.checkElements("scale", n, x, off, x, off);
         for (int i = 0; i < n; i++) x[off + i] *= s;

@@ -124,6 +124,19 @@ public final class SimdBackend implements Backend {
     }
 
     @Override
+    public void multiplyAdd(float[] y, int yOff, float[] a, int aOff, float[] b, int bOff, int n) {
+        Shapes.checkElements("multiplyAdd", n, a, aOff, b, bOff);
+        Shapes.checkElements("multiplyAdd", n, y, yOff, y, yOff);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector product = FloatVector.fromArray(F, a, aOff + i).mul(FloatVector.fromArray(F, b, bOff + i));
+            FloatVector.fromArray(F, y, yOff + i).add(product).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += a[aOff + i] * b[bOff + i];
+    }
+
+    @Override
     public void scale(float[] x, int off, int n, float s) {
         Shapes.checkElements("scale", n, x, off, x, off);
         int bound = F.loopBound(n);

@@ -1,5 +1,7 @@
 package falconh1r.model;
 
+import falconh1r.kernels.Backend;
+
 /**
  * The causal depthwise 1-D convolution of the Mamba2 mixer, without its activation (the mixer
  * applies SiLU after it). Per channel {@code c}, with kernel size K and zeros before the sequence:
@@ -19,7 +21,8 @@ public final class CausalConv1d {
      * The whole sequence, as transformers' {@code causal_conv1d_fn} (torch fallback):
      * {@code F.conv1d(x, weight.unsqueeze(1), bias, padding=K-1, groups=C)[..., :L]}.
      */
-    public static void forward(float[] x, int length, int channels, float[] weight, int kernel, float[] bias, float[] out) {
+    public static void forward(Backend backend, float[] x, int length, int channels, float[] weight, int kernel, float[] bias,
+                               float[] out) {
         checkSizes(length, channels, kernel);
         need("x", x, (long) length * channels);
         checkKernel(channels, kernel, weight, bias);
@@ -29,15 +32,14 @@ public final class CausalConv1d {
             int row = t * channels;
             for (int c = 0; c < channels; c++) out[row + c] = bias == null ? 0f : bias[c];
             for (int k = Math.max(0, kernel - 1 - t); k < kernel; k++) {
-                int src = (t - (kernel - 1) + k) * channels, w = k * channels;
-                for (int c = 0; c < channels; c++) out[row + c] += tap[w + c] * x[src + c];
+                backend.multiplyAdd(out, row, tap, k * channels, x, (t - (kernel - 1) + k) * channels, channels);
             }
         }
     }
 
     /**
-     * The weight [C, K] transposed to [K, C]: tap k of every channel in one row, so that the loops
-     * over channels read every array contiguously (and C2 vectorises them).
+     * The weight [C, K] transposed to [K, C]: tap k of every channel in one row, so that each tap is
+     * one elementwise product over the channels ({@link Backend#multiplyAdd}).
      */
     private static float[] taps(float[] weight, int channels, int kernel) {
         float[] tap = new float[kernel * channels];
@@ -61,8 +63,8 @@ public final class CausalConv1d {
      * @param dWeight [C, K]
      * @param dBias   [C], or null when the conv has no bias
      */
-    public static void backward(float[] dOut, float[] x, int length, int channels, float[] weight, int kernel,
-                                float[] dx, float[] dWeight, float[] dBias) {
+    public static void backward(Backend backend, float[] dOut, float[] x, int length, int channels, float[] weight,
+                                int kernel, float[] dx, float[] dWeight, float[] dBias) {
         checkSizes(length, channels, kernel);
         need("dOut", dOut, (long) length * channels);
         need("x", x, (long) length * channels);
@@ -78,10 +80,8 @@ public final class CausalConv1d {
             }
             for (int k = Math.max(0, kernel - 1 - t); k < kernel; k++) {
                 int src = (t - (kernel - 1) + k) * channels, w = k * channels;
-                for (int c = 0; c < channels; c++) {
-                    dTap[w + c] += dOut[row + c] * x[src + c];
-                    dx[src + c] += tap[w + c] * dOut[row + c];
-                }
+                backend.multiplyAdd(dTap, w, dOut, row, x, src, channels);
+                backend.multiplyAdd(dx, src, tap, w, dOut, row, channels);
             }
         }
         for (int c = 0; c < channels; c++) {

@@ -113,7 +113,7 @@ public final class Mamba2Mixer {
                 System.arraycopy(o, 0, convOut, r * convDim, convDim);
             }
         } else {
-            CausalConv1d.forward(xbc, length, convDim, convWeight, kernel, convBias, convOut);
+            CausalConv1d.forward(backend, xbc, length, convDim, convWeight, kernel, convBias, convOut);
             if (caches != null) CausalConv1d.fillWindow(xbc, length, convDim, kernel, caches[0].mamba(layer).convWindow());
         }
         float[] conv = new float[length * convDim];
@@ -268,7 +268,7 @@ public final class Mamba2Mixer {
         }
         backend.siluBackward(dConv, dConv, saved.convOut, dConv.length);
         float[] dXbc = new float[length * convDim];
-        CausalConv1d.backward(dConv, saved.xBC, length, convDim, p.get(pre + "conv1d.weight"), kernel, dXbc,
+        CausalConv1d.backward(backend, dConv, saved.xBC, length, convDim, p.get(pre + "conv1d.weight"), kernel, dXbc,
                 grads.get(pre + "conv1d.weight"), grads.getOrNull(pre + "conv1d.bias"));
 
         // 1. input projection with the µP multipliers; the padding rows of the input were zeroed

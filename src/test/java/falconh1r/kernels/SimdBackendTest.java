@@ -165,6 +165,11 @@ class SimdBackendTest {
         simd.axpy(0.37f, a, 3, ys, 5, n);
         assertClose("axpy" + tag, ye, ys, ye.length, 1e-7, 1e-6);
 
+        float[] me = b.clone(), ms = b.clone();
+        scalar.multiplyAdd(me, 2, a, 3, b, 1, n);
+        simd.multiplyAdd(ms, 2, a, 3, b, 1, n);
+        assertClose("multiplyAdd" + tag, me, ms, me.length, 0, 0);      // multiply then add: the same bits
+
         float[] se = a.clone(), ss = a.clone();
         scalar.scale(se, 2, n, -1.7f);
         simd.scale(ss, 2, n, -1.7f);
@@ -283,6 +288,7 @@ class SimdBackendTest {
             assertThrows(IllegalArgumentException.class, () -> b.dot(x, 1, x, 0, 64), b.name() + " dot");
             assertThrows(IllegalArgumentException.class, () -> b.axpy(1f, x, 0, new float[10], 0, 64), b.name() + " axpy");
             assertThrows(IllegalArgumentException.class, () -> b.scale(x, 60, 5, 2f), b.name() + " scale");
+            assertThrows(IllegalArgumentException.class, () -> b.multiplyAdd(x, 1, x, 0, x, 0, 64), b.name() + " multiplyAdd");
             assertThrows(IllegalArgumentException.class, () -> b.silu(new float[63], x, 64), b.name() + " silu");
             assertThrows(IllegalArgumentException.class, () -> b.softplus(x, new float[2], 3), b.name() + " softplus");
             assertThrows(IllegalArgumentException.class, () -> b.exp(x, x, -1), b.name() + " exp");
