@@ -3,14 +3,16 @@ FalconH1ForCausalLM (forward, backward, gradient clipping, AdamW) exactly as `fa
 train` times the Java model, and prints one line in the same format.
 
     python bench/train_torch.py CONFIG.json [--batch 4] [--seq 256] [--steps 5] [--threads N] [--seed 0]
+                                            [--warmup-seconds 0]
 
 Random init (transformers' own; only the shapes matter for speed), fp32, eager attention, train
 mode (no dropout in Falcon-H1; mamba_ssm is absent, so the Mamba branch runs the reference torch
 code, as on any CPU install), torch.set_num_threads(N). A step: logits of input_ids [B, L], token
 cross-entropy of the next token averaged over the B·(L−1) predictions, backward, clip_grad_norm_(1.0),
-AdamW(lr 1e-4, betas (0.9, 0.95), weight decay 0.1), zero_grad. One untimed warm-up step, then
-`steps` timed steps; tokens/s = B·L / step time, median over the steps. Peak memory: the process's
-max RSS (ru_maxrss), runtime included.
+AdamW(lr 1e-4, betas (0.9, 0.95), weight decay 0.1), zero_grad. Untimed warm-up: one step, then more
+until --warmup-seconds have passed (as `falcon-h1r bench train --warmup-seconds`); then `steps` timed
+steps; tokens/s = B·L / step time, median over the steps. Peak memory: the process's max RSS
+(ru_maxrss), runtime included.
 """
 import argparse
 import resource
@@ -30,6 +32,7 @@ def main():
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--warmup-seconds", type=float, default=0.0)
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -52,7 +55,10 @@ def main():
         opt.zero_grad(set_to_none=True)
         return time.perf_counter() - t0, loss.item()
 
-    step()                                              # warm-up
+    warmup_end, warmup = time.perf_counter() + a.warmup_seconds, 0
+    while warmup == 0 or time.perf_counter() < warmup_end:       # warm-up
+        step()
+        warmup += 1
     rates, last = [], 0.0
     for _ in range(a.steps):
         dt, last = step()
@@ -60,7 +66,7 @@ def main():
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"train torch-{torch.__version__}/transformers-{transformers.__version__} layers={cfg.num_hidden_layers} "
           f"params={params / 1e6:.1f}M batch={a.batch} seq={a.seq} threads={torch.get_num_threads()} "
-          f"steps={a.steps}: train tok/s: {statistics.median(rates):.2f}, loss: {last:.4f}, peak RSS MiB: {rss:.0f}")
+          f"warmup={warmup} steps={a.steps}: train tok/s: {statistics.median(rates):.2f}, loss: {last:.4f}, peak RSS MiB: {rss:.0f}")
 
 
 if __name__ == "__main__":

@@ -100,20 +100,22 @@ public final class ModelBench {
                 pre[repeats / 2], dec[repeats / 2], peakHeap(), params.bytes());
     }
 
-    private static int[] randomIds(SplittableRandom rnd, int n, int vocab) {
+    /** {@code n} random token ids in [1, vocab) (also {@link TrainBench}'s sequences). */
+    static int[] randomIds(SplittableRandom rnd, int n, int vocab) {
         int[] ids = new int[n];
         for (int i = 0; i < n; i++) ids[i] = 1 + rnd.nextInt(vocab - 1);      // never the pad id 0
         return ids;
     }
 
-    private static void resetPeaks() {
+    /** Resets every heap pool's peak usage (also {@link TrainBench}'s). */
+    static void resetPeaks() {
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == MemoryType.HEAP) pool.resetPeakUsage();
         }
     }
 
     /** Sum of the heap pools' peak usage since {@link #resetPeaks} (an upper bound on the heap's peak). */
-    private static long peakHeap() {
+    static long peakHeap() {
         long sum = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == MemoryType.HEAP) sum += pool.getPeakUsage().getUsed();

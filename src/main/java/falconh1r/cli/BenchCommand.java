@@ -2,6 +2,7 @@ package falconh1r.cli;
 
 import falconh1r.bench.MatmulBench;
 import falconh1r.bench.ModelBench;
+import falconh1r.bench.TrainBench;
 import falconh1r.kernels.Backend;
 import falconh1r.kernels.Backends;
 import falconh1r.model.FalconH1Config;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code falcon-h1r bench ...}: speed measurements printed as one line each. */
 @Command(name = "bench", description = "Benchmarks (see BENCHMARKS.md and bench/compare.sh).",
-        subcommands = {BenchCommand.Matmul.class, BenchCommand.Model.class, BenchTracesCommand.class})
+        subcommands = {BenchCommand.Matmul.class, BenchCommand.Model.class, BenchCommand.Train.class, BenchTracesCommand.class})
 public final class BenchCommand {
 
     @Command(name = "matmul", mixinStandardHelpOptions = true,
@@ -90,4 +91,51 @@ public final class BenchCommand {
             });
         }
     }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = {"Times training steps of a random-initialised f32 Falcon-H1 of a config: per step, --batch",
+                "random sequences of --seq tokens (forward, next-token cross-entropy, backward), then",
+                "clip_grad_norm_(1.0) and AdamW (lr 1e-4). Untimed warm-up: one step, or more for --warmup-seconds.",
+                "Prints one line with the median tokens/s, the last loss and the peak heap.",
+                "See bench/train_compare.sh."})
+    static final class Train implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--config", required = true, paramLabel = "CONFIG.json", description = "a Falcon-H1 config.json")
+        Path config;
+        @Option(names = "--seed", defaultValue = "0", description = "weight and token seed (default ${DEFAULT-VALUE})")
+        long seed;
+        @Option(names = "--batch", defaultValue = "4", description = "sequences per step (default ${DEFAULT-VALUE})")
+        int batch;
+        @Option(names = "--seq", defaultValue = "256", description = "tokens per sequence (default ${DEFAULT-VALUE})")
+        int seq;
+        @Option(names = "--steps", defaultValue = "5", description = "timed steps; median reported (default ${DEFAULT-VALUE})")
+        int steps;
+        @Option(names = "--split", defaultValue = "sequences",
+                description = "${COMPLETION-CANDIDATES}: the batch's sequences in parallel, one part per thread, or "
+                        + "one sequence at a time with every kernel split (default ${DEFAULT-VALUE})")
+        TrainBench.Split split;
+        @Option(names = "--warmup-seconds", defaultValue = "0",
+                description = "untimed warm-up: one step, then more until this many seconds have passed (default ${DEFAULT-VALUE})")
+        double warmupSeconds;
+        @Mixin
+        BackendOptions backend;
+
+        @Override
+        public Integer call() throws Exception {
+            return UserError.run(spec.commandLine(), () -> {
+                if (batch < 1 || seq < 2 || steps < 1 || !(warmupSeconds >= 0)) {
+                    throw new UserError("need --batch >= 1, --seq >= 2, --steps >= 1, --warmup-seconds >= 0");
+                }
+                FalconH1Config c = FalconH1Config.read(config);
+                try (Backend b = backend.open()) {
+                    spec.commandLine().getOut().println(
+                            TrainBench.run(c, seed, batch, seq, steps, warmupSeconds, split, b, backend.threads()).line());
+                }
+                spec.commandLine().getOut().flush();
+                return 0;
+            });
+        }
+    }
+
 }

@@ -86,6 +86,12 @@ public interface Backend extends AutoCloseable {
     /** {@code y[yOff+i] += alpha · x[xOff+i]}. */
     void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
 
+    /**
+     * {@code y[yOff+i] += a[aOff+i] · b[bOff+i]}: the elementwise product, accumulated, rounded as a
+     * multiply then an add (not fused), so every backend gives the same bits.
+     */
+    void multiplyAdd(float[] y, int yOff, float[] a, int aOff, float[] b, int bOff, int n);
+
     /** {@code x[off+i] *= s}. */
     void scale(float[] x, int off, int n, float s);
 
@@ -111,11 +117,36 @@ public interface Backend extends AutoCloseable {
     /** {@code out[i] = x[i] · sigmoid(x[i])} ({@code torch.nn.functional.silu}). */
     void silu(float[] out, float[] x, int n);
 
+    /**
+     * The backward of {@link #silu}: {@code dx[i] = dy[i] · σ(x[i]) · (1 + x[i] · (1 − σ(x[i])))}, σ the
+     * logistic sigmoid (autograd's {@code silu_backward}). dx may alias dy.
+     */
+    void siluBackward(float[] dx, float[] dy, float[] x, int n);
+
     /** {@code out[i] = x[i] > 20 ? x[i] : log1p(exp(x[i]))} ({@code torch.nn.functional.softplus}). */
     void softplus(float[] out, float[] x, int n);
 
     /** {@code out[i] = exp(x[i])}. */
     void exp(float[] out, float[] x, int n);
+
+    // ---- independent tasks -----------------------------------------------------------------
+
+    /** One of {@link #forEach}'s tasks: the work of one index (e.g. one attention or SSD head). */
+    @FunctionalInterface
+    interface Task {
+        void run(int index);
+    }
+
+    /**
+     * Runs {@code task.run(i)} once for every {@code i < count}. The tasks must be independent: each
+     * reads shared inputs and writes only its own outputs (and scratch), so the result is the same
+     * in any order and on any number of threads. This is how per-head work (a head's attention, a
+     * head's SSD scan) is spread over the threads: each head is a few small matrix products, which
+     * split better by head than one by one. Backend calls made inside a task run on the thread that
+     * runs the task, unsplit. {@link ScalarBackend} runs the tasks in order on the calling thread;
+     * {@link SimdBackend} splits the indices into one contiguous run per thread.
+     */
+    void forEach(int count, Task task);
 
     @Override
     default void close() {}

@@ -376,6 +376,11 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public void multiplyAdd(float[] y, int yOff, float[] a, int aOff, float[] b, int bOff, int n) {
+        host.multiplyAdd(y, yOff, a, aOff, b, bOff, n);
+    }
+
+    @Override
     public void scale(float[] x, int off, int n, float s) {
         host.scale(x, off, n, s);
     }
@@ -406,6 +411,11 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public void siluBackward(float[] dx, float[] dy, float[] x, int n) {
+        host.siluBackward(dx, dy, x, n);
+    }
+
+    @Override
     public void softplus(float[] out, float[] x, int n) {
         host.softplus(out, x, n);
     }
@@ -413,5 +423,11 @@ public final class OpenClBackend implements Backend {
     @Override
     public void exp(float[] out, float[] x, int n) {
         host.exp(out, x, n);
+    }
+
+    /** The host's threads run the tasks; products inside them still come here (one at a time). */
+    @Override
+    public void forEach(int count, Task task) {
+        host.forEach(count, task);
     }
 }

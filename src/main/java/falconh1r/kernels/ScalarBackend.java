@@ -70,6 +70,13 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
+    public void multiplyAdd(float[] y, int yOff, float[] a, int aOff, float[] b, int bOff, int n) {
+        Shapes.checkElements("multiplyAdd", n, a, aOff, b, bOff);
+        Shapes.checkElements("multiplyAdd", n, y, yOff, y, yOff);
+        for (int i = 0; i < n; i++) y[yOff + i] += a[aOff + i] * b[bOff + i];
+    }
+
+    @Override
     public void scale(float[] x, int off, int n, float s) {
         Shapes.checkElements("scale", n, x, off, x, off);
         for (int i = 0; i < n; i++) x[off + i] *= s;
@@ -132,6 +139,16 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
+    public void siluBackward(float[] dx, float[] dy, float[] x, int n) {
+        Shapes.checkElements("siluBackward", n, dx, 0, dy, 0);
+        Shapes.checkElements("siluBackward", n, x, 0, x, 0);
+        for (int i = 0; i < n; i++) {
+            float sigmoid = 1f / (1f + (float) Math.exp(-x[i]));
+            dx[i] = dy[i] * sigmoid * (1f + x[i] * (1f - sigmoid));
+        }
+    }
+
+    @Override
     public void softplus(float[] out, float[] x, int n) {
         Shapes.checkElements("softplus", n, out, 0, x, 0);
         for (int i = 0; i < n; i++) out[i] = softplus(x[i]);
@@ -141,6 +158,12 @@ public final class ScalarBackend implements Backend {
     public void exp(float[] out, float[] x, int n) {
         Shapes.checkElements("exp", n, out, 0, x, 0);
         for (int i = 0; i < n; i++) out[i] = (float) Math.exp(x[i]);
+    }
+
+    @Override
+    public void forEach(int count, Task task) {
+        Shapes.checkCount(count);
+        for (int i = 0; i < count; i++) task.run(i);
     }
 
     /** {@code x·sigmoid(x) = x / (1 + e⁻ˣ)}; also the scalar tail of {@link SimdBackend#silu}. */

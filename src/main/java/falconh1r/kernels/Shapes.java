@@ -50,6 +50,11 @@ final class Shapes {
         need("row op output", out, 0, (long) rows * cols);
     }
 
+    /** {@link Backend#forEach}'s task count. */
+    static void checkCount(int count) {
+        if (count < 0) throw new IllegalArgumentException("forEach: negative task count " + count);
+    }
+
     private static void need(String what, float[] array, int off, long len) {
         if (off < 0 || off + len > array.length) {
             throw new IllegalArgumentException(what + ": needs " + len + " elements from offset " + off

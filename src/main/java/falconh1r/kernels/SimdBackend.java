@@ -51,7 +51,11 @@ public final class SimdBackend implements Backend {
         boolean par = (long) m * n * k >= PARALLEL_MIN_WORK;
         // Split over rows of B (the weights) so each thread streams its own slice of them; fall
         // back to rows of A when B is too short to give every thread a tile.
-        if (n >= parallel.threads() * SimdMatmul.NR * 4 || m < SimdMatmul.MR * parallel.threads()) {
+        if (k <= SimdMatmul.SHORT_K && m >= SimdMatmul.MR) {
+            // a short reduction: B transposed, the broadcast kernel; split over rows of A
+            parallel.forRange(m, SimdMatmul.MR, par,
+                    (i0, i1) -> SimdMatmul.forwardShortBlock(c, cOff, a, aOff, b, bOff, n, k, i0, i1, 0, n));
+        } else if (n >= parallel.threads() * SimdMatmul.NR * 4 || m < SimdMatmul.MR * parallel.threads()) {
             int align = m < SimdMatmul.MR ? 8 : SimdMatmul.NR;    // whole 1×8 or 4×3 tiles per chunk
             parallel.forRange(n, align, par,
                     (j0, j1) -> SimdMatmul.forwardBlock(c, cOff, a, aOff, b, bOff, n, k, 0, m, j0, j1));
@@ -95,13 +99,13 @@ public final class SimdBackend implements Backend {
     private void accumulate(float[] c, int ldc, float[] a, int rs, int cs, float[] b, int ldb, int kk, int rows) {
         if (rows == 0 || ldc == 0) return;
         boolean par = (long) rows * ldc * kk >= PARALLEL_MIN_WORK;
-        int width = 3 * L;
+        int width = 4 * L;                                        // whole 4×4 tiles per chunk
         if (ldc >= parallel.threads() * width) {
             parallel.forRange(ldc, width, par,
-                    (p0, p1) -> SimdMatmul.accumulateBlock(c, ldc, a, rs, cs, b, ldb, kk, 0, rows, p0, p1));
+                    (p0, p1) -> SimdMatmul.accumulateBlock(c, 0, ldc, a, 0, rs, cs, b, ldb, kk, 0, rows, p0, p1));
         } else {
             parallel.forRange(rows, 4, par,
-                    (i0, i1) -> SimdMatmul.accumulateBlock(c, ldc, a, rs, cs, b, ldb, kk, i0, i1, 0, ldc));
+                    (i0, i1) -> SimdMatmul.accumulateBlock(c, 0, ldc, a, 0, rs, cs, b, ldb, kk, i0, i1, 0, ldc));
         }
     }
 
@@ -117,6 +121,19 @@ public final class SimdBackend implements Backend {
     public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         Shapes.checkElements("axpy", n, x, xOff, y, yOff);
         SimdMatmul.axpy(alpha, x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public void multiplyAdd(float[] y, int yOff, float[] a, int aOff, float[] b, int bOff, int n) {
+        Shapes.checkElements("multiplyAdd", n, a, aOff, b, bOff);
+        Shapes.checkElements("multiplyAdd", n, y, yOff, y, yOff);
+        int bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector product = FloatVector.fromArray(F, a, aOff + i).mul(FloatVector.fromArray(F, b, bOff + i));
+            FloatVector.fromArray(F, y, yOff + i).add(product).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += a[aOff + i] * b[bOff + i];
     }
 
     @Override
@@ -239,6 +256,26 @@ public final class SimdBackend implements Backend {
     }
 
     @Override
+    public void siluBackward(float[] dx, float[] dy, float[] x, int n) {
+        Shapes.checkElements("siluBackward", n, dx, 0, dy, 0);
+        Shapes.checkElements("siluBackward", n, x, 0, x, 0);
+        parallel.forRange(n, L, (long) n * 16 >= PARALLEL_MIN_WORK, (i0, i1) -> {
+            int bound = i0 + F.loopBound(i1 - i0);
+            int i = i0;
+            for (; i < bound; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, i);
+                FloatVector sigmoid = FloatVector.broadcast(F, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector slope = sigmoid.mul(v.mul(sigmoid.neg().add(1f)).add(1f));
+                FloatVector.fromArray(F, dy, i).mul(slope).intoArray(dx, i);
+            }
+            for (; i < i1; i++) {
+                float sigmoid = 1f / (1f + (float) Math.exp(-x[i]));
+                dx[i] = dy[i] * sigmoid * (1f + x[i] * (1f - sigmoid));
+            }
+        });
+    }
+
+    @Override
     public void softplus(float[] out, float[] x, int n) {
         Shapes.checkElements("softplus", n, out, 0, x, 0);
         parallel.forRange(n, L, (long) n * 16 >= PARALLEL_MIN_WORK, (i0, i1) -> {
@@ -264,6 +301,16 @@ public final class SimdBackend implements Backend {
                 FloatVector.fromArray(F, x, i).lanewise(VectorOperators.EXP).intoArray(out, i);
             }
             for (; i < i1; i++) out[i] = (float) Math.exp(x[i]);
+        });
+    }
+
+    // ---- independent tasks -----------------------------------------------------------------
+
+    @Override
+    public void forEach(int count, Task task) {
+        Shapes.checkCount(count);
+        parallel.forRange(count, 1, true, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) task.run(i);
         });
     }
 

@@ -1,5 +1,7 @@
 package falconh1r.model;
 
+import falconh1r.kernels.Backend;
+
 /**
  * The causal depthwise 1-D convolution of the Mamba2 mixer, without its activation (the mixer
  * applies SiLU after it). Per channel {@code c}, with kernel size K and zeros before the sequence:
@@ -19,22 +21,32 @@ public final class CausalConv1d {
      * The whole sequence, as transformers' {@code causal_conv1d_fn} (torch fallback):
      * {@code F.conv1d(x, weight.unsqueeze(1), bias, padding=K-1, groups=C)[..., :L]}.
      */
-    public static void forward(float[] x, int length, int channels, float[] weight, int kernel, float[] bias, float[] out) {
+    public static void forward(Backend backend, float[] x, int length, int channels, float[] weight, int kernel, float[] bias,
+                               float[] out) {
         checkSizes(length, channels, kernel);
         need("x", x, (long) length * channels);
         checkKernel(channels, kernel, weight, bias);
         need("out", out, (long) length * channels);
+        float[] tap = taps(weight, channels, kernel);
         for (int t = 0; t < length; t++) {
             int row = t * channels;
-            for (int c = 0; c < channels; c++) {
-                float acc = bias == null ? 0f : bias[c];
-                int w = c * kernel;
-                for (int k = Math.max(0, kernel - 1 - t); k < kernel; k++) {
-                    acc += weight[w + k] * x[(t - (kernel - 1) + k) * channels + c];
-                }
-                out[row + c] = acc;
+            for (int c = 0; c < channels; c++) out[row + c] = bias == null ? 0f : bias[c];
+            for (int k = Math.max(0, kernel - 1 - t); k < kernel; k++) {
+                backend.multiplyAdd(out, row, tap, k * channels, x, (t - (kernel - 1) + k) * channels, channels);
             }
         }
+    }
+
+    /**
+     * The weight [C, K] transposed to [K, C]: tap k of every channel in one row, so that each tap is
+     * one elementwise product over the channels ({@link Backend#multiplyAdd}).
+     */
+    private static float[] taps(float[] weight, int channels, int kernel) {
+        float[] tap = new float[kernel * channels];
+        for (int c = 0; c < channels; c++) {
+            for (int k = 0; k < kernel; k++) tap[k * channels + c] = weight[c * kernel + k];
+        }
+        return tap;
     }
 
     /**
@@ -51,8 +63,8 @@ public final class CausalConv1d {
      * @param dWeight [C, K]
      * @param dBias   [C], or null when the conv has no bias
      */
-    public static void backward(float[] dOut, float[] x, int length, int channels, float[] weight, int kernel,
-                                float[] dx, float[] dWeight, float[] dBias) {
+    public static void backward(Backend backend, float[] dOut, float[] x, int length, int channels, float[] weight,
+                                int kernel, float[] dx, float[] dWeight, float[] dBias) {
         checkSizes(length, channels, kernel);
         need("dOut", dOut, (long) length * channels);
         need("x", x, (long) length * channels);
@@ -60,18 +72,20 @@ public final class CausalConv1d {
         need("dx", dx, (long) length * channels);
         need("dWeight", dWeight, (long) channels * kernel);
         if (dBias != null) need("dBias", dBias, channels);
+        float[] tap = taps(weight, channels, kernel), dTap = new float[kernel * channels];
         for (int t = 0; t < length; t++) {
             int row = t * channels;
-            for (int c = 0; c < channels; c++) {
-                float g = dOut[row + c];
-                if (dBias != null) dBias[c] += g;
-                int w = c * kernel;
-                for (int k = Math.max(0, kernel - 1 - t); k < kernel; k++) {
-                    int src = (t - (kernel - 1) + k) * channels + c;
-                    dWeight[w + k] += g * x[src];
-                    dx[src] += weight[w + k] * g;
-                }
+            if (dBias != null) {
+                for (int c = 0; c < channels; c++) dBias[c] += dOut[row + c];
             }
+            for (int k = Math.max(0, kernel - 1 - t); k < kernel; k++) {
+                int src = (t - (kernel - 1) + k) * channels, w = k * channels;
+                backend.multiplyAdd(dTap, w, dOut, row, x, src, channels);
+                backend.multiplyAdd(dx, src, tap, w, dOut, row, channels);
+            }
+        }
+        for (int c = 0; c < channels; c++) {
+            for (int k = 0; k < kernel; k++) dWeight[c * kernel + k] += dTap[k * channels + c];
         }
     }
 

@@ -38,7 +38,7 @@ import falconh1r.kernels.Backend;
  * the caller's (the decoder layer applies it).
  *
  * <p>Training runs the no-cache form with an {@link Activations} that the forward fills, then
- * {@link #backward} (the reverse of steps 5 to 1, with {@link SsdScan#backward} for the scan).
+ * {@link #backward} (the reverse of steps 5 to 1, with {@link SsdScan#chunkedBackward} for the scan).
  */
 public final class Mamba2Mixer {
     private Mamba2Mixer() {}
@@ -113,7 +113,7 @@ public final class Mamba2Mixer {
                 System.arraycopy(o, 0, convOut, r * convDim, convDim);
             }
         } else {
-            CausalConv1d.forward(xbc, length, convDim, convWeight, kernel, convBias, convOut);
+            CausalConv1d.forward(backend, xbc, length, convDim, convWeight, kernel, convBias, convOut);
             if (caches != null) CausalConv1d.fillWindow(xbc, length, convDim, kernel, caches[0].mamba(layer).convWindow());
         }
         float[] conv = new float[length * convDim];
@@ -192,7 +192,7 @@ public final class Mamba2Mixer {
      * out_proj       dO = dOut·W_out;  dW_out += dOutᵀ·o;  db_out += Σ_t dOut
      * gate           {@link GatedRmsNorm#backward}, or dy = dO·silu(z), dz = dO·y·silu'(z)
      * D skip         dD[h] += Σ dy·x;  dx_ssm = D·dy
-     * SSD            {@link SsdScan#backward}: dx_ssm, ddt, dA, dB, dC
+     * SSD            {@link SsdScan#chunkedBackward}: dx_ssm, ddt, dA, dB, dC
      * A, dt          dA_log = dA·A;  ddt_in = ddt · [lo ≤ softplus ≤ hi] · (dt_in > 20 ? 1 : σ(dt_in));  ddt_bias = Σ_t ddt_in
      * conv + SiLU    dconv = [dx_ssm | dB | dC] · silu'(conv_out) (padding rows 0);  {@link CausalConv1d#backward}
      * in_proj        dzxbcdt = [dz | dxBC | ddt_in] · mup;  {@link Linear#backward};  dx += mask(du) · ssm_in_multiplier
@@ -223,11 +223,12 @@ public final class Mamba2Mixer {
             GatedRmsNorm.backward(dO, saved.y, saved.z, length, inner, groups, p.get(pre + "norm.weight"),
                     (float) c.rmsNormEps(), c.mambaNormBeforeGate(), dy, dz, grads.get(pre + "norm.weight"));
         } else {
+            backend.silu(dy, saved.z, dy.length);
             for (int i = 0; i < dy.length; i++) {
-                float zi = saved.z[i];
-                dy[i] = dO[i] * GatedRmsNorm.silu(zi);
-                dz[i] = dO[i] * saved.y[i] * GatedRmsNorm.siluDerivative(zi);
+                dz[i] = dO[i] * saved.y[i];
+                dy[i] *= dO[i];                                      // dy = dO · silu(z)
             }
+            backend.siluBackward(dz, dz, saved.z, dz.length);       // dz = dO · y · silu'(z)
         }
 
         // 4. D skip, then the SSD scan
@@ -242,8 +243,8 @@ public final class Mamba2Mixer {
         }
         float[] a = aFromLog(p.get(pre + "A_log"));
         float[] ddt = new float[length * heads], dA = new float[heads], dB = new float[length * gn], dC = new float[length * gn];
-        SsdScan.backward(new SsdScan.Dims(heads, headDim, groups, stateSize), length, c.mambaChunkSize(), saved.x,
-                saved.dt, a, saved.b, saved.c, null, dy, new SsdScan.Gradients(dxs, ddt, dA, dB, dC, null));
+        SsdScan.chunkedBackward(backend, new SsdScan.Dims(heads, headDim, groups, stateSize), length, c.mambaChunkSize(),
+                saved.x, saved.dt, a, saved.b, saved.c, null, dy, new SsdScan.Gradients(dxs, ddt, dA, dB, dC, null));
 
         // 3. A = -exp(A_log); dt = clamp(softplus(dt_raw + dt_bias))
         float[] dALog = grads.get(pre + "A_log"), dDtBias = grads.get(pre + "dt_bias");
@@ -265,9 +266,9 @@ public final class Mamba2Mixer {
             System.arraycopy(dB, t * gn, dConv, t * convDim + inner, gn);
             System.arraycopy(dC, t * gn, dConv, t * convDim + inner + gn, gn);
         }
-        for (int i = 0; i < dConv.length; i++) dConv[i] *= GatedRmsNorm.siluDerivative(saved.convOut[i]);
+        backend.siluBackward(dConv, dConv, saved.convOut, dConv.length);
         float[] dXbc = new float[length * convDim];
-        CausalConv1d.backward(dConv, saved.xBC, length, convDim, p.get(pre + "conv1d.weight"), kernel, dXbc,
+        CausalConv1d.backward(backend, dConv, saved.xBC, length, convDim, p.get(pre + "conv1d.weight"), kernel, dXbc,
                 grads.get(pre + "conv1d.weight"), grads.getOrNull(pre + "conv1d.bias"));
 
         // 1. input projection with the µP multipliers; the padding rows of the input were zeroed

@@ -112,10 +112,11 @@ public final class Mlp {
                 grads.downBias(), hidden, inter);
         float[] dUp = new float[n], dGate = new float[n];
         for (int i = 0; i < n; i++) {
-            float a = saved.gate[i], sigmoid = (float) (1.0 / (1.0 + Math.exp(-a)));
             dUp[i] = dh[i] * s[i];
-            dGate[i] = dh[i] * saved.up[i] * sigmoid * (1f + a * (1f - sigmoid)) * w.gateMultiplier();
+            dGate[i] = dh[i] * saved.up[i];
         }
+        backend.siluBackward(dGate, dGate, saved.gate, n);
+        backend.scale(dGate, 0, n, w.gateMultiplier());
         Linear.backward(backend, dx, dGate, saved.u, rows, f32(w.gateProj(), "gate_proj"), f32(grads.gateProj(), "gate_proj grad"),
                 grads.gateBias(), inter, hidden);
         Linear.backward(backend, dx, dUp, saved.u, rows, f32(w.upProj(), "up_proj"), f32(grads.upProj(), "up_proj grad"),

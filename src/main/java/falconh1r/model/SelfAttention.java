@@ -24,7 +24,7 @@ public final class SelfAttention {
     /**
      * What {@link #backward} needs from the forward of one unpadded sequence of {@code rows} tokens
      * without a cache; {@link #forward} fills it. The attention probabilities [Hq, L, L] are not
-     * stored: the backward recomputes them from q and k, one query row at a time.
+     * stored: the backward recomputes them from q and k, one block of query rows at a time.
      */
     public static final class Activations {
         public final int rows;
@@ -110,8 +110,7 @@ public final class SelfAttention {
                 keys = kv.keys();
                 values = kv.values();
             }
-            Attention.causal(backend, attended, q, rows, keys, values, 0, padding, hq, hkv, hd, softmaxScale(hd),
-                    new float[rows]);
+            Attention.causalBlocked(backend, attended, q, rows, keys, values, padding, hq, hkv, hd, softmaxScale(hd));
         }
         Linear.forward(backend, out, attended, rows, p.weight(pre + "o_proj.weight"), p.getOrNull(pre + "o_proj.bias"), d, qSize);
     }
@@ -138,7 +137,7 @@ public final class SelfAttention {
         Linear.backward(backend, dAttended, dOut, saved.attended, rows, p.get(pre + "o_proj.weight"),
                 grads.get(pre + "o_proj.weight"), grads.getOrNull(pre + "o_proj.bias"), d, qSize);
         float[] dq = new float[rows * qSize], dk = new float[rows * kvSize], dv = new float[rows * kvSize];
-        Attention.causalBackward(backend, dq, dk, dv, dAttended, saved.q, saved.k, saved.v, rows, hq, hkv, hd,
+        Attention.causalBackwardBlocked(backend, dq, dk, dv, dAttended, saved.q, saved.k, saved.v, rows, hq, hkv, hd,
                 softmaxScale(hd));
         rope.backward(dq, hq, angles);
         rope.backward(dk, hkv, angles);

@@ -22,7 +22,8 @@ import falconh1r.kernels.Backend;
  * {@code mamba2_chunk_scan(initial_states=..., return_final_states=True)} returns it.
  *
  * <p>{@link #backward} is the reverse-time scan (the gradient of y only; the initial state is read,
- * not changed), checked against torch autograd through {@code mamba2_chunk_scan}.
+ * not changed), checked against torch autograd through {@code mamba2_chunk_scan}; it is the oracle
+ * of {@link #chunkedBackward}, the backward through the chunked form that the model runs.
  */
 public final class SsdScan {
 
@@ -133,70 +134,41 @@ public final class SsdScan {
      * arithmetic), so the state stays one [H, P, N] array. transformers zero-pads the last chunk to Q
      * ({@code pad_tensor_by_size}); a padded step adds exactly 0 to the cumulative sum of A·dt and to
      * every sum over positions, so the last chunk is computed at its real length instead.
-     * The products C·Bᵀ (one per group, shared by its heads), M·(x·dt), C·Sᵀ and (x·dt)ᵀ·(B∘decay)
-     * go through {@code backend.matmul}.
+     * The heads are independent: each is one {@link Backend#forEach} task ({@link SsdChunk} holds
+     * its operands), whose products C·Bᵀ, M·(x·dt), C·Sᵀ and (x·dt)ᵀ·(B∘decay) go through the
+     * backend's matrix products on the task's thread.
      */
     public static void chunked(Backend backend, Dims d, int length, int chunkSize, float[] x, float[] dt, float[] a,
                                float[] b, float[] c, float[] state, float[] y) {
         if (chunkSize < 1) throw new IllegalArgumentException("chunk size must be positive: " + chunkSize);
         checkShapes(d, length, x, dt, a, b, c, state, y);
-        int hN = d.heads(), p = d.headDim(), n = d.stateSize(), gN = d.groups() * n, q = Math.min(chunkSize, length);
-        float[] cg = new float[q * n], bg = new float[q * n];     // C, B of one group in one chunk: [Q, N]
-        float[] cb = new float[q * q];                            // C·Bᵀ: [Q(l), Q(s)]
-        float[] ad = new float[q], acs = new float[q];            // A·dt and its cumsum: [Q]
-        float[] m = new float[q * q];                             // (C·Bᵀ) ∘ exp(segment_sum): [Q, Q]
-        float[] xdT = new float[p * q];                           // (x·dt)ᵀ: [P, Q]
-        float[] bdT = new float[n * q];                           // (B ∘ decay_states)ᵀ: [N, Q]
-        float[] yd = new float[q * p], yo = new float[q * p];     // Y_diag, C·Sᵀ: [Q, P]
-        float[] sc = new float[p * n];                            // chunk state: [P, N]
+        if (length == 0) return;
+        int q = Math.min(chunkSize, length);
+        backend.forEach(d.heads(), h -> chunkedHead(backend, d, length, chunkSize, h, x, dt, a, b, c, state, y,
+                new SsdChunk(q, d.headDim(), d.stateSize())));
+    }
+
+    /** {@link #chunked} for head {@code h}: y[:, h] and state[h]. */
+    private static void chunkedHead(Backend backend, Dims d, int length, int chunkSize, int h, float[] x, float[] dt,
+                                    float[] a, float[] b, float[] c, float[] state, float[] y, SsdChunk k) {
+        int hN = d.heads(), p = d.headDim(), n = d.stateSize(), so = h * p * n, q = Math.min(chunkSize, length);
+        float[] yd = new float[q * p], yo = new float[q * p];    // Y_diag, C·Sᵀ: [Q, P]
         for (int c0 = 0; c0 < length; c0 += chunkSize) {
             int len = Math.min(chunkSize, length - c0);
-            for (int g = 0; g < d.groups(); g++) {
-                for (int l = 0; l < len; l++) {
-                    System.arraycopy(c, (c0 + l) * gN + g * n, cg, l * n, n);
-                    System.arraycopy(b, (c0 + l) * gN + g * n, bg, l * n, n);
-                }
-                backend.matmul(cb, cg, bg, len, len, n);          // G = einsum("bclhn,bcshn->bclsh", C, B)
-                for (int h = g * d.headsPerGroup(); h < (g + 1) * d.headsPerGroup(); h++) {
-                    float run = 0f;
-                    for (int l = 0; l < len; l++) {
-                        float dtl = dt[(c0 + l) * hN + h];
-                        ad[l] = a[h] * dtl;
-                        run += ad[l];
-                        acs[l] = run;
-                        int xo = ((c0 + l) * hN + h) * p;
-                        for (int i = 0; i < p; i++) xdT[i * len + l] = x[xo + i] * dtl;
-                    }
-                    // 1. diagonal block: M[l, s] = G[l, s]·exp(Σ_{k=s+1..l} A·dt[k]) for s ≤ l, else 0
-                    for (int s = 0; s < len; s++) {
-                        float seg = 0f;                           // segment_sum's masked cumsum, in its order
-                        for (int l = 0; l < s; l++) m[l * len + s] = 0f;
-                        for (int l = s; l < len; l++) {
-                            if (l > s) seg += ad[l];
-                            m[l * len + s] = cb[l * len + s] * (float) Math.exp(seg);
-                        }
-                    }
-                    backend.matmul(yd, m, xdT, len, p, len);      // Y_diag = einsum("bclsh,bcshp->bclhp", M, x·dt)
-                    // 2. state -> output, from the state at the chunk start: C_times_states · exp(A_cumsum)
-                    backend.matmul(yo, 0, cg, 0, state, h * p * n, len, p, n);
-                    for (int l = 0; l < len; l++) {
-                        float decayOut = (float) Math.exp(acs[l]);
-                        int yoff = ((c0 + l) * hN + h) * p;
-                        for (int i = 0; i < p; i++) y[yoff + i] = yd[l * p + i] + yo[l * p + i] * decayOut;
-                    }
-                    // 3. chunk state: einsum("bclhn,bclhp->bchpn", B · decay_states, x·dt)
-                    float last = acs[len - 1];
-                    for (int l = 0; l < len; l++) {
-                        float decay = (float) Math.exp(last - acs[l]);
-                        for (int j = 0; j < n; j++) bdT[j * len + l] = bg[l * n + j] * decay;
-                    }
-                    backend.matmul(sc, xdT, bdT, p, n, len);
-                    // 4. inter-chunk recurrence: S ← exp(A_cumsum[last])·S + chunk state
-                    float decayChunk = (float) Math.exp(last);
-                    int so = h * p * n;
-                    for (int k = 0; k < p * n; k++) state[so + k] = state[so + k] * decayChunk + sc[k];
-                }
+            k.load(d, c0, len, h, x, dt, a, b, c);
+            // 1. diagonal block: Y_diag = einsum("bclsh,bcshp->bclhp", C·Bᵀ ∘ exp(segment_sum), x·dt)
+            k.mixing(backend);
+            java.util.Arrays.fill(yd, 0f);
+            backend.matmulBackwardInput(yd, k.m, k.xd, len, len, p);      // yd = m·xd
+            // 2. state -> output, from the state at the chunk start: C_times_states · exp(A_cumsum)
+            backend.matmul(yo, 0, k.cg, 0, state, so, len, p, n);
+            for (int l = 0; l < len; l++) {
+                float decayOut = (float) Math.exp(k.acs[l]);
+                int yoff = ((c0 + l) * hN + h) * p;
+                for (int i = 0; i < p; i++) y[yoff + i] = yd[l * p + i] + yo[l * p + i] * decayOut;
             }
+            // 3, 4. chunk state and the inter-chunk recurrence
+            k.advance(backend, state, so);
         }
     }
 
@@ -223,23 +195,16 @@ public final class SsdScan {
      * {@code chunkSize} tokens, and the chunks are then visited last to first, each recomputing its
      * own states from its start state (memory (L/Q + Q + 1)·P·N per head instead of L·P·N). The
      * recomputed states are bit-identical to one uninterrupted {@link #sequential} pass, so the
-     * result does not depend on {@code chunkSize}.
+     * result does not depend on {@code chunkSize}. This is the readable oracle of
+     * {@link #chunkedBackward}, which the model runs.
      *
      * @param state the initial state [H, P, N] (not changed), or null for zeros
      */
     public static void backward(Dims d, int length, int chunkSize, float[] x, float[] dt, float[] a, float[] b,
                                 float[] c, float[] state, float[] dy, Gradients grads) {
-        if (chunkSize < 1) throw new IllegalArgumentException("chunk size must be positive: " + chunkSize);
         int hN = d.heads(), p = d.headDim(), n = d.stateSize(), pn = p * n;
         float[] s0 = state != null ? state : new float[hN * pn];
-        checkShapes(d, length, x, dt, a, b, c, s0, dy);
-        long gn = (long) d.groups() * n;
-        check("dx", grads.dx(), (long) length * hN * p);
-        check("ddt", grads.ddt(), (long) length * hN);
-        check("dA", grads.dA(), hN);
-        check("dB", grads.dB(), length * gn);
-        check("dC", grads.dC(), length * gn);
-        if (grads.dState() != null) check("dState", grads.dState(), (long) hN * pn);
+        checkBackward(d, length, chunkSize, x, dt, a, b, c, s0, dy, grads);
         int chunks = (length + chunkSize - 1) / chunkSize, q = Math.min(chunkSize, length);
         float[] starts = new float[chunks * pn];                 // S at each chunk start, one head: [nc, P, N]
         float[] run = new float[(q + 1) * pn];                   // S_{c0-1} .. S_{c0+len-1}: [Q+1, P, N]
@@ -263,6 +228,35 @@ public final class SsdScan {
                 for (int k = 0; k < pn; k++) grads.dState()[h * pn + k] += dS[k];
             }
         }
+    }
+
+    /**
+     * The backward of {@link #chunked} through the chunked form itself ({@link SsdChunkedBackward}):
+     * the gradients of {@link #backward}, its oracle (equal up to f32 rounding), computed per chunk
+     * with matrix products instead of per token, one {@link Backend#forEach} task per head. Same
+     * arguments and accumulation as {@link #backward}; the chunk size is the forward's (the
+     * result depends on it only through rounding).
+     */
+    public static void chunkedBackward(Backend backend, Dims d, int length, int chunkSize, float[] x, float[] dt,
+                                       float[] a, float[] b, float[] c, float[] state, float[] dy, Gradients grads) {
+        float[] s0 = state != null ? state : new float[d.heads() * d.headDim() * d.stateSize()];
+        checkBackward(d, length, chunkSize, x, dt, a, b, c, s0, dy, grads);
+        if (length > 0) SsdChunkedBackward.run(backend, d, length, chunkSize, x, dt, a, b, c, s0, dy, grads);
+    }
+
+    /** The shapes both backwards need. */
+    private static void checkBackward(Dims d, int length, int chunkSize, float[] x, float[] dt, float[] a, float[] b,
+                                      float[] c, float[] s0, float[] dy, Gradients grads) {
+        if (chunkSize < 1) throw new IllegalArgumentException("chunk size must be positive: " + chunkSize);
+        checkShapes(d, length, x, dt, a, b, c, s0, dy);
+        int hN = d.heads();
+        long gn = (long) d.groups() * d.stateSize();
+        check("dx", grads.dx(), (long) length * hN * d.headDim());
+        check("ddt", grads.ddt(), (long) length * hN);
+        check("dA", grads.dA(), hN);
+        check("dB", grads.dB(), length * gn);
+        check("dC", grads.dC(), length * gn);
+        if (grads.dState() != null) check("dState", grads.dState(), (long) hN * d.headDim() * d.stateSize());
     }
 
     /**

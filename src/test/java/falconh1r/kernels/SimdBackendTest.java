@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The SIMD backend equals the scalar twin, op by op, over seeded random shapes and awkward values.
@@ -163,6 +165,11 @@ class SimdBackendTest {
         simd.axpy(0.37f, a, 3, ys, 5, n);
         assertClose("axpy" + tag, ye, ys, ye.length, 1e-7, 1e-6);
 
+        float[] me = b.clone(), ms = b.clone();
+        scalar.multiplyAdd(me, 2, a, 3, b, 1, n);
+        simd.multiplyAdd(ms, 2, a, 3, b, 1, n);
+        assertClose("multiplyAdd" + tag, me, ms, me.length, 0, 0);      // multiply then add: the same bits
+
         float[] se = a.clone(), ss = a.clone();
         scalar.scale(se, 2, n, -1.7f);
         simd.scale(ss, 2, n, -1.7f);
@@ -184,6 +191,10 @@ class SimdBackendTest {
         scalar.silu(e, x, n);
         simd.silu(s, x, n);
         assertClose("silu" + tag, e, s, n, ELEMENT_ATOL, ELEMENT_RTOL);
+        float[] dy = Cases.uniform(rnd, n, 2f);
+        scalar.siluBackward(e, dy, x, n);
+        simd.siluBackward(s, dy, x, n);
+        assertClose("siluBackward" + tag, e, s, n, ELEMENT_ATOL, ELEMENT_RTOL);
         scalar.softplus(e, x, n);
         simd.softplus(s, x, n);
         assertClose("softplus" + tag, e, s, n, ELEMENT_ATOL, ELEMENT_RTOL);
@@ -237,6 +248,38 @@ class SimdBackendTest {
         }
     }
 
+    /**
+     * forEach: every task runs exactly once, on either backend, and tasks doing their own products
+     * through the backend (run unsplit inside the task) give the scalar twin's results; a failing
+     * task's exception reaches the caller, and a negative count is refused.
+     */
+    @ParameterizedTest(name = "tasks={0}")
+    @ValueSource(ints = {0, 1, 2, 3, 8, 13})
+    void forEachRunsEveryTaskOnceAndNestedProductsEqualScalar(int count) {
+        int m = 37, n = 29, k = 61;
+        SplittableRandom rnd = new SplittableRandom(count);
+        float[] a = Cases.uniform(rnd, count * m * k, 1f), b = Cases.uniform(rnd, count * n * k, 1f);
+        float[] expected = new float[count * m * n], actual = new float[count * m * n];
+        AtomicIntegerArray runs = new AtomicIntegerArray(Math.max(1, count));
+        scalar.forEach(count, i -> scalar.matmul(expected, i * m * n, a, i * m * k, b, i * n * k, m, n, k));
+        simd.forEach(count, i -> {
+            runs.incrementAndGet(i);
+            simd.matmul(actual, i * m * n, a, i * m * k, b, i * n * k, m, n, k);
+        });
+        for (int i = 0; i < count; i++) assertEquals(1, runs.get(i), "task " + i + " runs");
+        double[] scale = new double[count * m * n];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(absProducts(a, i * m * k, b, i * n * k, m, n, k), 0, scale, i * m * n, m * n);
+        }
+        assertClose("forEach products", expected, 0, actual, 0, count * m * n, PRODUCT_ATOL, PRODUCT_RTOL, scale);
+        var e = assertThrows(IllegalStateException.class, () -> simd.forEach(4, i -> {
+            if (i == 1) throw new IllegalStateException("task 1 failed");
+        }));
+        assertEquals("task 1 failed", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> simd.forEach(-1, i -> {}));
+        assertThrows(IllegalArgumentException.class, () -> scalar.forEach(-1, i -> {}));
+    }
+
     @Test
     void shortOperandsAreRejectedNotOverrun() {
         float[] x = new float[64];
@@ -245,6 +288,7 @@ class SimdBackendTest {
             assertThrows(IllegalArgumentException.class, () -> b.dot(x, 1, x, 0, 64), b.name() + " dot");
             assertThrows(IllegalArgumentException.class, () -> b.axpy(1f, x, 0, new float[10], 0, 64), b.name() + " axpy");
             assertThrows(IllegalArgumentException.class, () -> b.scale(x, 60, 5, 2f), b.name() + " scale");
+            assertThrows(IllegalArgumentException.class, () -> b.multiplyAdd(x, 1, x, 0, x, 0, 64), b.name() + " multiplyAdd");
             assertThrows(IllegalArgumentException.class, () -> b.silu(new float[63], x, 64), b.name() + " silu");
             assertThrows(IllegalArgumentException.class, () -> b.softplus(x, new float[2], 3), b.name() + " softplus");
             assertThrows(IllegalArgumentException.class, () -> b.exp(x, x, -1), b.name() + " exp");

@@ -3,6 +3,8 @@ package falconh1r.model;
 import static falconh1r.testing.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import falconh1r.kernels.Backend;
+import falconh1r.kernels.ScalarBackend;
 import falconh1r.testing.Gradcheck;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
@@ -18,6 +20,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The backward matches finite differences.
  */
 class CausalConv1dTest {
+
+    /** The conv's elementwise products are bitwise the same on every backend (SimdBackendTest). */
+    static final Backend BACKEND = new ScalarBackend();
 
     @ParameterizedTest(name = "seed={0} L={1} C={2} K={3} prefill={4} bias={5}")
     @CsvSource({
@@ -35,14 +40,14 @@ class CausalConv1dTest {
         String what = "seed=" + seed + " L=" + length + " K=" + kernel + " prefill=" + prefill;
 
         float[] full = new float[length * channels];
-        CausalConv1d.forward(x, length, channels, weight, kernel, bias, full);
+        CausalConv1d.forward(BACKEND, x, length, channels, weight, kernel, bias, full);
         assertClose(what + " forward vs definition", definition(x, length, channels, weight, kernel, bias), full,
                 full.length, 1e-6, 1e-6);
 
         float[] stepped = new float[length * channels], window = new float[channels * kernel];
         float[] head = new float[prefill * channels];
         System.arraycopy(x, 0, head, 0, head.length);
-        CausalConv1d.forward(head, prefill, channels, weight, kernel, bias, stepped);
+        CausalConv1d.forward(BACKEND, head, prefill, channels, weight, kernel, bias, stepped);
         CausalConv1d.fillWindow(head, prefill, channels, kernel, window);
         float[] xt = new float[channels], out = new float[channels];
         for (int t = prefill; t < length; t++) {
@@ -70,7 +75,7 @@ class CausalConv1dTest {
         float[] x = gauss(r, length * channels), weight = gauss(r, channels * kernel);
         float[] bias = withBias ? gauss(r, channels) : null, dOut = gauss(r, length * channels);
         float[] dx = new float[x.length], dWeight = new float[weight.length], dBias = withBias ? new float[channels] : null;
-        CausalConv1d.backward(dOut, x, length, channels, weight, kernel, dx, dWeight, dBias);
+        CausalConv1d.backward(BACKEND, dOut, x, length, channels, weight, kernel, dx, dWeight, dBias);
 
         double[] xd = Gradcheck.widen(x), wd = Gradcheck.widen(weight), bd = withBias ? Gradcheck.widen(bias) : null;
         double[] rr = Gradcheck.widen(dOut);
@@ -89,12 +94,12 @@ class CausalConv1dTest {
     @Test
     void rejectsShortArrays() {
         assertThrows(IllegalArgumentException.class,
-                () -> CausalConv1d.forward(new float[5], 2, 3, new float[12], 4, null, new float[6]));
+                () -> CausalConv1d.forward(BACKEND, new float[5], 2, 3, new float[12], 4, null, new float[6]));
         assertThrows(IllegalArgumentException.class,
                 () -> CausalConv1d.step(new float[3], 3, new float[12], 4, new float[2], new float[12], new float[3]));
         assertThrows(IllegalArgumentException.class,
                 () -> CausalConv1d.fillWindow(new float[6], 2, 3, 4, new float[11]));
-        assertThrows(IllegalArgumentException.class, () -> CausalConv1d.backward(new float[6], new float[6], 2, 3,
+        assertThrows(IllegalArgumentException.class, () -> CausalConv1d.backward(BACKEND, new float[6], new float[6], 2, 3,
                 new float[12], 4, new float[6], new float[11], null));
     }
 

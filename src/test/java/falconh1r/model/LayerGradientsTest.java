@@ -235,6 +235,15 @@ class LayerGradientsTest {
                 assertGradient(what + " dq", numericGradient(qd, f), dq, RTOL);
                 assertGradient(what + " dk", numericGradient(kd, f), dk, RTOL);
                 assertGradient(what + " dv", numericGradient(vd, f), dv, RTOL);
+                // the blocked forms (matrix products per head and block of query rows)
+                float[] outBlocked = new float[q.length];
+                Attention.causalBlocked(backend, outBlocked, q, rows, k, v, 0, hq, hkv, d, (float) scale);
+                assertForward(what + " blocked", attention(qd, kd, vd, rows, hq, hkv, d, scale), outBlocked);
+                float[] dqB = new float[q.length], dkB = new float[k.length], dvB = new float[v.length];
+                Attention.causalBackwardBlocked(backend, dqB, dkB, dvB, dOut, q, k, v, rows, hq, hkv, d, (float) scale);
+                assertGradient(what + " blocked dq", numericGradient(qd, f), dqB, RTOL);
+                assertGradient(what + " blocked dk", numericGradient(kd, f), dkB, RTOL);
+                assertGradient(what + " blocked dv", numericGradient(vd, f), dvB, RTOL);
             }
         }
     }
