@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "falcon-h1r", mixinStandardHelpOptions = true, version = "falcon-h1r-jvm 0.1.0",
         description = "A pure-JVM reference implementation of the Falcon-H1R pipeline.",
         subcommands = {InfoCommand.class, InitCommand.class, LogitsCommand.class, GenerateCommand.class, TokenizeCommand.class,
-                DeepConfCommand.class, RewardCommand.class, SftCommand.class, CurateCommand.class, GrpoCommand.class, BenchCommand.class,
+                DeepConfCommand.class, RewardCommand.class, SftCommand.class, CurateCommand.class, GrpoCommand.class, DemoCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
