@@ -62,8 +62,8 @@ public final class DemoOptions {
     public static DemoOptions standard() {
         DemoOptions o = new DemoOptions();
         o.sftProblems = 4000;
-        o.rlProblems = 256;
-        o.evalProblems = 200;
+        o.rlProblems = 1024;
+        o.evalProblems = 400;
         o.maxSteps = 6;
         o.hardMin = 5;
         o.hidden = 64;
@@ -71,13 +71,13 @@ public final class DemoOptions {
         o.sftSteps = 800;
         o.sftBatch = 32;
         o.sftLr = 3e-3;
-        o.grpoSteps = 60;
-        o.grpoPrompts = 8;
+        o.grpoSteps = 100;
+        o.grpoPrompts = 16;
         o.grpoGroup = 8;
-        o.grpoLr = 5e-4;
-        o.cacheCapacity = 8;
+        o.grpoLr = 1e-4;
+        o.cacheCapacity = 16;
         o.passSamples = 4;
-        o.tsProblems = 100;
+        o.tsProblems = 200;
         o.budget = 16;
         o.warmup = 4;
         o.window = 8;
