@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "A pure-JVM reference implementation of the Falcon-H1R pipeline.",
         subcommands = {InfoCommand.class, InitCommand.class, LogitsCommand.class, GenerateCommand.class, TokenizeCommand.class,
                 DeepConfCommand.class, RewardCommand.class, SftCommand.class, CurateCommand.class, GrpoCommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class})
+                DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
