@@ -23,13 +23,13 @@ import picocli.CommandLine.Spec;
             "3. SFT with difficulty weights (by step count) and balanced token normalisation over 2 simulated ranks.",
             "4. curation of the RL split by the SFT model's pass rate (8 samples per problem).",
             "5. GRPO with backfill sampling on the kept problems.",
-            "6. held-out pass@1 of the base, SFT and RL models; majority@K and DeepConf online with the RL model at the "
-            + "same budget K, with accuracy and generated tokens.",
+            "6. held-out pass@1 of the base, SFT and RL models; majority@K and DeepConf online at the same budget K "
+            + "with the SFT and the RL model, with accuracy and generated tokens.",
             "",
             "Writes DIR/report.md (the tables), DIR/metrics.jsonl (every stage's lines, tagged \"stage\"), a Hugging Face "
             + "checkpoint per stage (DIR/base, DIR/sft/checkpoint-N, DIR/grpo/checkpoint-N), DIR/curation/kept.jsonl, "
-            + "DIR/plots/*.png, and prints the tables at the end. The default run takes about 10 minutes on 2 cores, "
-            + "--quick about a minute (every stage at toy sizes; its numbers mean nothing)."})
+            + "DIR/plots/*.png, and prints the tables at the end. The default run takes about 4 minutes on 2 idle cores "
+            + "(more on a busy machine), --quick about 10 seconds (every stage at toy sizes; its numbers mean nothing)."})
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

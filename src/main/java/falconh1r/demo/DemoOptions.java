@@ -68,7 +68,7 @@ public final class DemoOptions {
         o.hardMin = 5;
         o.hidden = 64;
         o.layers = 2;
-        o.sftSteps = 800;
+        o.sftSteps = 1600;
         o.sftBatch = 32;
         o.sftLr = 3e-3;
         o.grpoSteps = 100;

@@ -46,8 +46,8 @@ import java.util.List;
  *       balanced token normalisation over simulated ranks: {@code sft/};
  *   <li>curation of the RL split by the SFT model's pass rate ({@link Curator}): {@code curation/};
  *   <li>GRPO with backfill ({@link GrpoRun}) on the kept problems: {@code grpo/};
- *   <li>held-out pass@1 of the base, SFT and RL models; majority@K and DeepConf online with the RL
- *       model at the same budget K ({@link Evaluation});
+ *   <li>held-out pass@1 of the base, SFT and RL models; majority@K and DeepConf online at the same
+ *       budget K with the SFT and the RL model ({@link Evaluation});
  *   <li>{@code report.md}, {@code metrics.jsonl} (every stage's lines, tagged with {@code stage})
  *       and the plots ({@link Plots}).
  * </ol>
@@ -104,6 +104,13 @@ public final class DemoRun {
             report.sftLoss = sftLoss;
             report.sftSeconds = seconds(t);
             report.sft = evaluate("sft", model, codec, splits.eval(), eval);
+            List<ChainTask.Problem> ts = splits.eval().subList(0, o.tsProblems);
+            DeepConfOnline.Settings settings = new DeepConfOnline.Settings(o.budget, o.warmup, o.eta, o.window, 20,
+                    java.util.OptionalDouble.empty(), 1);
+            t = System.nanoTime();
+            report.scaling.add(scaling("SFT", "majority@" + o.budget, model, codec, ts, eval, settings, DeepConfRunner.Mode.MAJORITY));
+            report.scaling.add(scaling("SFT", "deepconf@" + o.budget, model, codec, ts, eval, settings, DeepConfRunner.Mode.ONLINE));
+            report.scalingSeconds = seconds(t);
 
             t = System.nanoTime();
             Curator.Result curated = curate(model, codec, splits.rl());
@@ -118,12 +125,9 @@ public final class DemoRun {
             report.rl = evaluate("rl", model, codec, splits.eval(), eval);
 
             t = System.nanoTime();
-            List<ChainTask.Problem> ts = splits.eval().subList(0, o.tsProblems);
-            DeepConfOnline.Settings settings = new DeepConfOnline.Settings(o.budget, o.warmup, o.eta, o.window, 20,
-                    java.util.OptionalDouble.empty(), 1);
-            report.majority = scaling("majority@" + o.budget, model, codec, ts, eval, settings, DeepConfRunner.Mode.MAJORITY);
-            report.deepconf = scaling("deepconf@" + o.budget, model, codec, ts, eval, settings, DeepConfRunner.Mode.ONLINE);
-            report.scalingSeconds = seconds(t);
+            report.scaling.add(scaling("RL", "majority@" + o.budget, model, codec, ts, eval, settings, DeepConfRunner.Mode.MAJORITY));
+            report.scaling.add(scaling("RL", "deepconf@" + o.budget, model, codec, ts, eval, settings, DeepConfRunner.Mode.ONLINE));
+            report.scalingSeconds += seconds(t);
         }
         report.totalSeconds = seconds(started);
         Report r = report.build();
@@ -214,7 +218,9 @@ public final class DemoRun {
                 }
             }
         } catch (IllegalStateException e) {
-            report.grpoNote = "stopped after step " + done + ": " + e.getMessage();
+            // the backfill found too few informative groups: the policy (nearly) always agrees with itself on what is left
+            report.grpoNote = "ended after step " + done + " of " + o.grpoSteps + ", when the backfill could no longer fill a batch with "
+                    + "informative groups (" + e.getMessage() + ")";
             log("grpo: " + report.grpoNote);
         }
         if (done > 0) run.save(done);
@@ -233,12 +239,14 @@ public final class DemoRun {
         return r;
     }
 
-    private Evaluation.Scaling scaling(String name, FalconH1 model, TextCodec codec, List<ChainTask.Problem> problems, SamplingParams s,
-                                       DeepConfOnline.Settings settings, DeepConfRunner.Mode mode) {
-        Evaluation.Scaling r = Evaluation.scaling(name, model, codec, problems, s, settings, mode, o.seed + 11);
-        metrics.add(json.createObjectNode().put("stage", "scaling").put("method", name).put("accuracy", r.accuracy())
-                .put("tokens", r.tokens()).put("traces", r.traces()).put("stopped", r.stopped()).put("problems", problems.size()));
-        log(String.format("%s: accuracy %.3f, %d tokens, %d traces (%d stopped early)", name, r.accuracy(), r.tokens(), r.traces(), r.stopped()));
+    private Evaluation.Scaling scaling(String modelName, String method, FalconH1 model, TextCodec codec, List<ChainTask.Problem> problems,
+                                       SamplingParams s, DeepConfOnline.Settings settings, DeepConfRunner.Mode mode) {
+        Evaluation.Scaling r = Evaluation.scaling(modelName, method, model, codec, problems, s, settings, mode, o.seed + 11);
+        metrics.add(json.createObjectNode().put("stage", "scaling").put("model", modelName).put("method", method)
+                .put("accuracy", r.accuracy()).put("tokens", r.tokens()).put("traces", r.traces()).put("stopped", r.stopped())
+                .put("problems", problems.size()));
+        log(String.format("%s %s: accuracy %.3f, %d tokens, %d traces (%d stopped early)", modelName, method, r.accuracy(), r.tokens(),
+                r.traces(), r.stopped()));
         return r;
     }
 

@@ -33,8 +33,8 @@ public final class Evaluation {
      */
     public record PassAt1(double accuracy, long tokens, Map<Integer, Double> byStep) {}
 
-    /** One test-time-scaling method at budget K: accuracy, tokens, traces generated and early-stopped. */
-    public record Scaling(String method, double accuracy, long tokens, int traces, int stopped) {}
+    /** One test-time-scaling method at budget K with one model: accuracy, tokens, traces generated and early-stopped. */
+    public record Scaling(String model, String method, double accuracy, long tokens, int traces, int stopped) {}
 
     /** pass@1 of {@code model}: problem i draws its {@code samples} responses with seed {@code seed + i}. */
     public static PassAt1 passAt1(FalconH1 model, TextCodec codec, List<ChainTask.Problem> problems, SamplingParams sampling,
@@ -64,7 +64,7 @@ public final class Evaluation {
      * Majority@K or DeepConf on each problem (problem i seeded {@code seed + 1000·i}); a problem
      * counts as solved when the chosen answer earns the reward.
      */
-    public static Scaling scaling(String method, FalconH1 model, TextCodec codec, List<ChainTask.Problem> problems,
+    public static Scaling scaling(String modelName, String method, FalconH1 model, TextCodec codec, List<ChainTask.Problem> problems,
                                   SamplingParams sampling, DeepConfOnline.Settings settings, DeepConfRunner.Mode mode, long seed) {
         SamplingParams p = new SamplingParams(sampling.temperature(), sampling.topK(), sampling.topP(), sampling.minP(),
                 sampling.maxNewTokens(), codec.stopTokens(), seed);
@@ -79,7 +79,7 @@ public final class Evaluation {
             traces += o.traces();
             stopped += o.stopped();
         }
-        return new Scaling(method, (double) solved / problems.size(), tokens, traces, stopped);
+        return new Scaling(modelName, method, (double) solved / problems.size(), tokens, traces, stopped);
     }
 
     /** The problem as the rl package reads it (question and exact gold answer). */

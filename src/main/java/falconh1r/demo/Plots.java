@@ -18,8 +18,8 @@ import org.knowm.xchart.internal.chartpart.Chart;
  * The report's PNG plots (XChart, drawn headless): {@code sft_loss.png} (token loss per SFT step),
  * {@code rl_reward.png} (GRPO batch reward and on-policy accuracy per step),
  * {@code accuracy_by_stage.png} (held-out pass@1 of base, SFT and RL by step count) and
- * {@code deepconf_tokens.png} (accuracy against generated tokens: one sample per problem,
- * majority@K, DeepConf online).
+ * {@code deepconf_tokens.png} (accuracy against generated tokens of the SFT and RL models: one
+ * sample per problem, majority@K, DeepConf online).
  */
 public final class Plots {
     private Plots() {}
@@ -101,10 +101,12 @@ public final class Plots {
                 .xAxisTitle("generated tokens").yAxisTitle("accuracy (%)").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(12);
         DemoOptions o = r.options();
-        double onePerProblem = (double) r.rl().tokens() / (o.evalProblems * (double) o.passSamples) * o.tsProblems;
-        c.addSeries("one sample (pass@1)", new double[] {onePerProblem}, new double[] {100 * r.rl().accuracy()});
-        c.addSeries(r.majority().method(), new double[] {r.majority().tokens()}, new double[] {100 * r.majority().accuracy()});
-        c.addSeries(r.deepconf().method() + " online", new double[] {r.deepconf().tokens()}, new double[] {100 * r.deepconf().accuracy()});
+        double perSample = (double) o.tsProblems / (o.evalProblems * (double) o.passSamples);
+        c.addSeries("SFT, one sample (pass@1)", new double[] {r.sft().tokens() * perSample}, new double[] {100 * r.sft().accuracy()});
+        c.addSeries("RL, one sample (pass@1)", new double[] {r.rl().tokens() * perSample}, new double[] {100 * r.rl().accuracy()});
+        for (Evaluation.Scaling s : r.scaling()) {
+            c.addSeries(s.model() + ", " + s.method(), new double[] {s.tokens()}, new double[] {100 * s.accuracy()});
+        }
         c.getStyler().setXAxisMin(0.0).setYAxisMin(0.0).setYAxisMax(100.0);
         return c;
     }

@@ -9,11 +9,12 @@ import java.util.Map;
  * stage, the test-time-scaling table (majority@K against DeepConf online at the same budget), the
  * curation histogram, the GRPO summary, the timings, and the settings scaled down from the paper.
  *
+ * @param scaling majority@K then DeepConf@K, for the SFT model and then the RL model
  * @param sftLoss the unweighted token loss of every SFT step
  * @param grpo    per GRPO step {batch mean reward, on-policy accuracy of what the step generated}
  */
 public record Report(DemoOptions options, long parameters, Evaluation.PassAt1 base, Evaluation.PassAt1 sft, Evaluation.PassAt1 rl,
-                     Evaluation.Scaling majority, Evaluation.Scaling deepconf, List<Double> sftLoss, List<double[]> grpo,
+                     List<Evaluation.Scaling> scaling, List<Double> sftLoss, List<double[]> grpo,
                      String histogram, int kept, int grpoStepsDone, int grpoDrawn, int grpoCacheHits, String grpoNote,
                      double sftSeconds, double curationSeconds, double grpoSeconds, double scalingSeconds, double totalSeconds) {
 
@@ -22,7 +23,7 @@ public record Report(DemoOptions options, long parameters, Evaluation.PassAt1 ba
         final DemoOptions options;
         final long parameters;
         Evaluation.PassAt1 base, sft, rl;
-        Evaluation.Scaling majority, deepconf;
+        final List<Evaluation.Scaling> scaling = new java.util.ArrayList<>();
         List<Double> sftLoss = List.of();
         List<double[]> grpo = List.of();
         String histogram = "", grpoNote = null;
@@ -35,7 +36,7 @@ public record Report(DemoOptions options, long parameters, Evaluation.PassAt1 ba
         }
 
         Report build() {
-            return new Report(options, parameters, base, sft, rl, majority, deepconf, List.copyOf(sftLoss), List.copyOf(grpo), histogram,
+            return new Report(options, parameters, base, sft, rl, List.copyOf(scaling), List.copyOf(sftLoss), List.copyOf(grpo), histogram,
                     kept, grpoStepsDone, grpoDrawn, grpoCacheHits, grpoNote, sftSeconds, curationSeconds, grpoSeconds, scalingSeconds,
                     totalSeconds);
         }
@@ -47,8 +48,8 @@ public record Report(DemoOptions options, long parameters, Evaluation.PassAt1 ba
         s.append(String.format(Locale.ROOT, "Held-out pass@1 (%d problems of %d-%d steps, %d samples each, T %.1f, top-p %.2f)%n",
                 options.evalProblems, options.evalMinSteps, options.maxSteps, options.passSamples, options.evalTemperature, options.evalTopP));
         s.append(passTable());
-        s.append(String.format(Locale.ROOT, "%nTest-time scaling with the RL model (%d problems, budget K = %d traces each)%n",
-                options.tsProblems, options.budget));
+        s.append(String.format(Locale.ROOT, "%nTest-time scaling (the first %d held-out problems, budget K = %d traces each; DeepConf online: "
+                + "%d warm-up traces, eta %.0f, window %d tokens)%n", options.tsProblems, options.budget, options.warmup, options.eta, options.window));
         s.append(scalingTable());
         return s.toString();
     }
@@ -72,14 +73,19 @@ public record Report(DemoOptions options, long parameters, Evaluation.PassAt1 ba
     }
 
     private String scalingTable() {
-        StringBuilder s = new StringBuilder("| method | accuracy | generated tokens | traces | stopped early |\n|---|---|---|---|---|\n");
-        for (Evaluation.Scaling r : List.of(majority, deepconf)) {
-            s.append(String.format(Locale.ROOT, "| %s | **%.1f** | %d | %d | %d |%n", r.method(), 100 * r.accuracy(), r.tokens(), r.traces(),
-                    r.stopped()));
+        StringBuilder s = new StringBuilder("| model | method | accuracy | generated tokens | traces | stopped early |\n"
+                + "|---|---|---|---|---|---|\n");
+        for (Evaluation.Scaling r : scaling) {
+            s.append(String.format(Locale.ROOT, "| %s | %s | **%.1f** | %d | %d | %d |%n", r.model(), r.method(), 100 * r.accuracy(), r.tokens(),
+                    r.traces(), r.stopped()));
         }
-        double saved = 1 - (double) deepconf.tokens() / majority.tokens();
-        s.append(String.format(Locale.ROOT, "%nDeepConf: %+.1f points of accuracy with %.1f%% fewer tokens than majority@%d.%n",
-                100 * (deepconf.accuracy() - majority.accuracy()), 100 * saved, options.budget));
+        s.append('\n');
+        for (int i = 0; i + 1 < scaling.size(); i += 2) {
+            Evaluation.Scaling majority = scaling.get(i), deepconf = scaling.get(i + 1);
+            s.append(String.format(Locale.ROOT, "%s: DeepConf %+.1f points of accuracy with %.1f%% fewer tokens than majority@%d.%n",
+                    majority.model(), 100 * (deepconf.accuracy() - majority.accuracy()),
+                    100 * (1 - (double) deepconf.tokens() / majority.tokens()), options.budget));
+        }
         return s.toString();
     }
 

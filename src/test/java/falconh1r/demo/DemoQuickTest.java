@@ -46,7 +46,7 @@ class DemoQuickTest {
         Result r = run("demo", "--quick", "--seed", "3", "--out", dir.toString());
         assertEquals(0, r.code(), r.err());
         for (String row : List.of("| Falcon-H1 base (random init) |", "| + SFT (cold start) |", "| + GRPO (miniature Falcon-H1R) |",
-                "| majority@8 |", "| deepconf@8 |", "DeepConf: ")) {
+                "| SFT | majority@8 |", "| SFT | deepconf@8 |", "| RL | majority@8 |", "| RL | deepconf@8 |", "RL: DeepConf ")) {
             assertTrue(r.out().contains(row), "missing '" + row + "' in:\n" + r.out());
         }
         String report = Files.readString(dir.resolve("report.md"));
@@ -66,7 +66,7 @@ class DemoQuickTest {
         DemoOptions quick = DemoOptions.quick();
         assertEquals((int) quick.sftSteps, stages.get("sft"), stages.toString());
         assertEquals(3, stages.get("eval"), stages.toString());
-        assertEquals(2, stages.get("scaling"), stages.toString());
+        assertEquals(4, stages.get("scaling"), stages.toString());
         assertEquals(1, stages.get("curation"), stages.toString());
         assertTrue(stages.getOrDefault("grpo", 0) >= 1 || report.contains("GRPO skipped"), stages.toString());
 
