@@ -28,18 +28,18 @@ import picocli.CommandLine.Spec;
             "",
             "Writes DIR/report.md (the tables), DIR/metrics.jsonl (every stage's lines, tagged \"stage\"), a Hugging Face "
             + "checkpoint per stage (DIR/base, DIR/sft/checkpoint-N, DIR/grpo/checkpoint-N), DIR/curation/kept.jsonl, "
-            + "DIR/plots/*.png, and prints the tables at the end. The default run takes about 4 minutes on 2 idle cores "
+            + "DIR/plots/*.png, and prints the tables at the end. The default run takes 3 to 4 minutes on 2 cores "
             + "(more on a busy machine), --quick about 10 seconds (every stage at toy sizes; its numbers mean nothing)."})
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
-    @Option(names = "--quick", description = "the smoke-test run: tiny model, a few steps of each stage (about a minute)")
+    @Option(names = "--quick", description = "the smoke-test run: a tiny model and a few steps of each stage (about 10 seconds)")
     boolean quick;
     @Option(names = "--seed", defaultValue = "0", description = "seed of the data, the initial weights and every sampler (default ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--out", defaultValue = "demo-out", paramLabel = "DIR", description = "the output folder (default ${DEFAULT-VALUE})")
     Path out;
-    @Option(names = "--force", description = "write into a non-empty --out, replacing the files of an earlier run")
+    @Option(names = "--force", description = "write into a non-empty --out (files of an earlier run are overwritten, not removed)")
     boolean force;
     @Option(names = "--threads", description = "CPU threads (default: min(2, processors))")
     Integer threads;

@@ -58,7 +58,7 @@ public final class DemoOptions {
     /** Response length limit of every sampler (paper: 32K curation, 48K RL, 64K evaluation). */
     public int maxNewTokens = 64;
 
-    /** The README's run: about ten minutes on two cores. */
+    /** The README's run: 3 to 4 minutes on two cores. */
     public static DemoOptions standard() {
         DemoOptions o = new DemoOptions();
         o.sftProblems = 4000;
@@ -84,7 +84,7 @@ public final class DemoOptions {
         return o;
     }
 
-    /** The CI smoke run: every stage, tiny sizes, well under a minute of work. */
+    /** The CI smoke run: every stage at tiny sizes, about 10 seconds of work. */
     public static DemoOptions quick() {
         DemoOptions o = standard();
         o.sftProblems = 400;
@@ -138,7 +138,7 @@ public final class DemoOptions {
         positive("sftProblems", sftProblems);
         positive("rlProblems", rlProblems);
         positive("evalProblems", evalProblems);
-        positive("hidden (a multiple of 16)", hidden % 16 == 0 ? hidden : 0);
+        if (hidden < 16 || hidden % 16 != 0) throw new IllegalArgumentException("hidden must be a positive multiple of 16, got " + hidden);
         positive("layers", layers);
         positive("sftSteps", sftSteps);
         positive("grpoSteps", grpoSteps);

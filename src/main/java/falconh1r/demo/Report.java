@@ -42,16 +42,19 @@ public record Report(DemoOptions options, long parameters, Evaluation.PassAt1 ba
         }
     }
 
-    /** The two tables the CLI prints at the end. */
+    /** The two tables the CLI prints at the end, each under its title. */
     public String table() {
-        StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "Held-out pass@1 (%d problems of %d-%d steps, %d samples each, T %.1f, top-p %.2f)%n",
-                options.evalProblems, options.evalMinSteps, options.maxSteps, options.passSamples, options.evalTemperature, options.evalTopP));
-        s.append(passTable());
-        s.append(String.format(Locale.ROOT, "%nTest-time scaling (the first %d held-out problems, budget K = %d traces each; DeepConf online: "
-                + "%d warm-up traces, eta %.0f, window %d tokens)%n", options.tsProblems, options.budget, options.warmup, options.eta, options.window));
-        s.append(scalingTable());
-        return s.toString();
+        return passTitle() + "\n" + passTable() + "\n" + scalingTitle() + "\n" + scalingTable();
+    }
+
+    private String passTitle() {
+        return String.format(Locale.ROOT, "Held-out pass@1 (%d problems of %d-%d steps, %d samples each, T %.1f, top-p %.2f)",
+                options.evalProblems, options.evalMinSteps, options.maxSteps, options.passSamples, options.evalTemperature, options.evalTopP);
+    }
+
+    private String scalingTitle() {
+        return String.format(Locale.ROOT, "Test-time scaling (the first %d held-out problems, budget K = %d traces each; DeepConf online: "
+                + "%d warm-up traces, eta %.0f, window %d tokens)", options.tsProblems, options.budget, options.warmup, options.eta, options.window);
     }
 
     private String passTable() {
@@ -100,7 +103,8 @@ public record Report(DemoOptions options, long parameters, Evaluation.PassAt1 ba
                 + "`\\boxed{9}`); difficulty is the number of steps. The SFT traces come from a simulated teacher that slips on "
                 + String.format(Locale.ROOT, "products of two digits >= %d with probability %.2f; the RL and held-out answers are exact.%n%n",
                 ChainTask.SLIP_MIN_DIGIT, o.teacherSlip));
-        s.append("## ").append(table().replace("\nTest-time", "\n## Test-time")).append('\n');
+        s.append("## ").append(passTitle()).append("\n\n").append(passTable()).append('\n');
+        s.append("## ").append(scalingTitle()).append("\n\n").append(scalingTable()).append('\n');
         s.append("## Curation (pass rate of the SFT model, ").append(o.curateK).append(" samples at T ").append(o.curateTemperature)
                 .append(")\n\n```\n").append(histogram).append("```\n\n");
         s.append(String.format(Locale.ROOT, "## GRPO%n%n%d of %d steps, %d prompts x %d rollouts per step at T %.2f, lr %.1e; "
